@@ -1,0 +1,7 @@
+from forecaster.accounts.roles import is_admin
+
+
+def roles(request):
+    """Templates ask ``is_admin`` to show or hide administrator actions."""
+    user = getattr(request, "user", None)
+    return {"is_admin": bool(user is not None and is_admin(user))}

@@ -1,0 +1,32 @@
+"""The two roles and the decorators that enforce them.
+
+administrator: manages systems, secrets, syncs and users (``user.is_staff``).
+viewer:        sees reports and the systems list; cannot change anything.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+
+
+def is_admin(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
+
+
+def admin_required(view):
+    """Refuse (403) anyone but an administrator. Login itself is enforced by the middleware."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_admin(request.user):
+            raise PermissionDenied("Only an administrator can do this.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def no_users_yet() -> bool:
+    return not get_user_model().objects.exists()

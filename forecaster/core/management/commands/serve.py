@@ -1,0 +1,94 @@
+"""forecaster serve: migrate, then the web server + background worker + daily scheduler.
+
+One command runs everything a small installation needs: a production WSGI server (waitress)
+for the web UI, a ``db_worker`` subprocess that runs sync jobs, and the daily scheduler loop
+(in the worker's company, see ``forecaster.sync.schedule``). Ctrl-C or SIGTERM stops all three.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Migrate the database, then run the web UI, the background worker and the scheduler."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
+        parser.add_argument("--port", type=int, default=8000, help="Port to listen on.")
+        parser.add_argument("--threads", type=int, default=8, help="Web server threads.")
+        parser.add_argument("--no-worker", action="store_true",
+                            help="Do not start the background worker and scheduler "
+                                 "(when you run `forecaster db_worker` separately).")
+
+    def handle(self, *args, host: str, port: int, threads: int, no_worker: bool, **options):
+        from waitress import create_server
+
+        from forecaster.wsgi import application
+
+        call_command("migrate", interactive=False, verbosity=0)
+        errors = call_command("check", deploy=True, fail_level="ERROR", verbosity=0)
+        del errors
+        if host not in settings.ALLOWED_HOSTS and host not in ("0.0.0.0", "::"):  # noqa: S104
+            settings.ALLOWED_HOSTS.append(host)
+
+        children: list[subprocess.Popen] = []
+        stop = threading.Event()
+        if not no_worker:
+            children.append(subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "forecaster", "db_worker", "--no-reload",
+                 "--no-startup-delay", "--worker-id", f"serve-{port}"]
+            ))
+            scheduler = _scheduler_loop()
+            if scheduler is not None:
+                threading.Thread(target=scheduler, args=(stop,), daemon=True,
+                                 name="scheduler").start()
+
+        try:
+            server = create_server(application, host=host, port=port, threads=threads,
+                                   ident="forecaster")
+        except OSError as exc:
+            for child in children:
+                child.terminate()
+            raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+        def shutdown(signum, frame):
+            stop.set()
+            server.close()
+
+        signal.signal(signal.SIGTERM, shutdown)
+        signal.signal(signal.SIGINT, shutdown)
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        self.stdout.write(f"Commitment Forecaster is running at http://{shown}:{port}/")
+        self.stdout.write(f"Data directory: {settings.DATA_DIR}. Press Ctrl-C to stop.")
+        self.stdout.flush()
+        try:
+            server.run()
+        except (OSError, ValueError):
+            pass  # closing the server from the signal handler ends run() this way
+        finally:
+            stop.set()
+            for child in children:
+                child.terminate()
+            for child in children:
+                try:
+                    child.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+            self.stdout.write("Stopped.")
+
+
+def _scheduler_loop():
+    """The daily scheduler's loop function, once the sync app provides one."""
+    try:
+        from forecaster.sync.schedule import run_scheduler
+    except ImportError:
+        return None
+    return run_scheduler

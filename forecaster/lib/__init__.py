@@ -1,0 +1,1 @@
+"""Framework-light helpers: environment, money, encryption, outbound HTTP."""

@@ -1,0 +1,50 @@
+"""Keep ``DailyRevenue`` equal to the paid invoices held.
+
+Call ``refresh(system_id, days, paid_days)`` inside the transaction that changed the invoices,
+naming the invoice dates and the dates paid that the change touched (old and new values). With
+``None`` the whole basis is rebuilt (after a full sync, or a rate change applied to history).
+
+    >>> with transaction.atomic():
+    ...     upsert_invoices(...)
+    ...     refresh(system.id, days={date(2024, 1, 5)}, paid_days={date(2024, 2, 1)})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db.models import Count, F, QuerySet, Sum
+from django.db.models.functions import TruncDate
+
+from forecaster.reports.models import DailyRevenue
+from forecaster.sync.models import PAID, Invoice
+
+
+def refresh(system_id: int, days: Iterable[date] | None = None,
+            paid_days: Iterable[date] | None = None) -> None:
+    """Recompute the aggregates of ``system_id`` on the given days (``None``: every day)."""
+    paid = Invoice.objects.filter(system_id=system_id, status=PAID)
+    _rebuild(system_id, "invoice", paid.annotate(d=F("date")), days)
+    _rebuild(system_id, "paid", paid.exclude(date_paid=None).annotate(d=TruncDate("date_paid")),
+             paid_days)
+
+
+def _rebuild(system_id: int, basis: str, rows: QuerySet, days: Iterable[date] | None) -> None:
+    existing = DailyRevenue.objects.filter(system_id=system_id, basis=basis)
+    if days is not None:
+        day_list = sorted(set(days))
+        if not day_list:
+            return
+        existing = existing.filter(day__in=day_list)
+        rows = rows.filter(d__in=day_list)
+    existing.delete()
+    grouped = rows.values("d").annotate(n=Count("id"), net=Sum("net_base"), tax=Sum("tax_base"))
+    DailyRevenue.objects.bulk_create(
+        [
+            DailyRevenue(system_id=system_id, basis=basis, day=g["d"], invoices=g["n"],
+                         net=g["net"], tax=g["tax"])
+            for g in grouped.order_by()
+        ],
+        batch_size=2000,
+    )

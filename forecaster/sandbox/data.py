@@ -1,0 +1,875 @@
+"""Deterministic, compact WHMCS-like invoice data and the mutations tests need.
+
+Build one with :func:`generate`::
+
+    state = generate(DatasetSpec(invoices=1_000, seed=7))
+    total, rows = state.query(status="Paid", orderby="id", order="asc", start=0, limit=100)
+    page = [state.row_dict(r) for r in rows]
+    state.refund(page[0]["id"])
+
+Storage is column-oriented (``array`` per field, one slot per invoice, in id order) so that a
+million invoices take about 100 MB and the hot query — ``status=Paid`` ordered by id, one page at
+a time — is answered from a per-status index in O(page), not O(invoices).
+
+Conventions (shared with :mod:`forecaster.sandbox.api`):
+
+* money is held in integer cents and rates in thousandths of a percent, and they leave as
+  two- and three-decimal strings (``"15.95"``, ``"23.000"``); :meth:`SandboxState.paid_invoices`
+  hands out ``Decimal``;
+* dates are day numbers and datetimes are seconds, both counted from 2000-01-01; ``0`` means
+  WHMCS's zero-date ``"0000-00-00 00:00:00"``;
+* ``total = subtotal + tax + tax2 - credit`` for generated rows (an assumption, whmcs-api.md §3),
+  but ``total`` is stored on its own so a test can make it disagree.
+
+Every public method of :class:`SandboxState` takes the state's lock, so the HTTP threads, the
+fault hooks and a test's own thread may call them concurrently.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+import threading
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+# The seven stored statuses, by code. "Overdue" is a filter, never a stored status (§3).
+STATUSES = ("Draft", "Unpaid", "Paid", "Cancelled", "Refunded", "Collections", "Payment Pending")
+DRAFT, UNPAID, PAID, CANCELLED, REFUNDED, COLLECTIONS, PAYMENT_PENDING = range(7)
+_STATUS_CODE = {name: code for code, name in enumerate(STATUSES)}
+# A deleted invoice keeps its slot (so row numbers never move) but leaves every index.
+_DELETED = 255
+
+ZERO_DATETIME = "0000-00-00 00:00:00"
+EPOCH = date(2000, 1, 1)
+_EPOCH_ORDINAL = EPOCH.toordinal()
+# The dataset's own clock: fixed so that a seed always gives the same bytes. Override with
+# DatasetSpec(today=...) or `forecaster sandbox --today`.
+DEFAULT_TODAY = date(2026, 11, 23)
+
+# WHMCS stores a prefix and a suffix per currency; the suffix starts with a space (§2).
+_PREFIXES = {
+    "USD": "$", "EUR": "€", "GBP": "£", "CAD": "$", "AUD": "$", "NZD": "$", "JPY": "¥",
+    "INR": "₹", "BRL": "R$", "ZAR": "R", "TRY": "₺", "UAH": "₴", "KRW": "₩",
+}  # fmt: skip
+
+PAYMENT_METHODS = ("paypalcheckout", "stripe", "banktransfer", "mailin")
+_STRIPE = 1
+
+# Names chosen to trip careless code: accents, non-Latin scripts, quotes, ampersands and markup.
+_FIRST_NAMES = (
+    "Anna", "José", "Zoë", "Łukasz", "Søren", "Anaïs", "Mehmet", "Marie-Hélène", "Björn",
+    "Siobhán", "Ngozi", "Yuki", "Дмитрий", "李", "Chloé", "Jürgen", "Amélie", "Tom & Jerry",
+    "Mary \"Molly\"", "Åsa",
+)  # fmt: skip
+_LAST_NAMES = (
+    "Kowalski", "Müller", "O'Brien", "Nguyễn", "García", "Smith", "Øvergård", "Dubois",
+    "Иванова", "田中", "van der Berg", "D'Angelo", "Schröder", "Żółć", "<b>Bold</b>", "Núñez",
+)  # fmt: skip
+_COMPANIES = (
+    "", "", "", "", "", "Acme Hosting Ltd", "Smith & Sons <Web>", "Café \"Zürich\" GmbH",
+    "Ōsaka Servers 株式会社", "Łódź Data Sp. z o.o.", "Tom's <b>Bold</b> Shop", "Élan & Co.",
+    "<script>alert('x')</script> Ltd", "Ünïcødé AB",
+)  # fmt: skip
+NOTES = (
+    "",
+    "Paid by bank transfer – ref #42",
+    "Client asked for <b>PDF</b> & a paper copy",
+    "Zahlung über PayPal; Danke!",
+    "“Smart quotes”, 'single' & <angle> brackets",
+    "Rabat 10% — stały klient",
+    "</textarea><script>alert(\"notes\")</script>",
+    "Line one\nLine two\ttabbed",
+)
+
+# (rate1, rate2) in thousandths of a percent, and how often a client gets each profile.
+_TAX_PROFILES = (
+    ((0, 0), 55), ((23000, 0), 12), ((20000, 0), 10), ((19000, 0), 8), ((21000, 0), 5),
+    ((5000, 9975), 5), ((5000, 7000), 5),
+)  # fmt: skip
+# Typical hosting prices in cents.
+_PRICES = (
+    199, 499, 595, 795, 995, 1295, 1595, 1995, 2495, 2900, 4900, 7900, 9900, 14900, 24900,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What to generate. The same spec always gives the same dataset.
+
+    ``invoices`` live invoices (plus ``orphans`` extra ones whose client was deleted: WHMCS
+    counts those in ``totalresults`` but never returns them, §2), spread over ``years`` years
+    ending at ``today``. ``currency`` is every client's currency unless ``mixed_currencies``,
+    which moves about one client in ten to a second currency (EUR, or USD when the main one is
+    EUR).
+    """
+
+    invoices: int = 1000
+    seed: int = 1
+    currency: str = "USD"
+    mixed_currencies: bool = False
+    orphans: int = 0
+    years: int = 5
+    today: date = DEFAULT_TODAY
+    paid_number_format: str = "FV/{YEAR}/{NUMBER}"
+
+    def __post_init__(self) -> None:
+        if self.invoices < 0 or self.orphans < 0:
+            raise ValueError("invoices and orphans must not be negative")
+        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+            raise ValueError(f"currency must be a three-letter upper-case code, not {self.currency!r}")
+        if self.years < 1:
+            raise ValueError("years must be at least 1")
+
+
+@dataclass(frozen=True)
+class Currency:
+    """A WHMCS currency as GetInvoices shows it (prefix and a suffix with a leading space)."""
+
+    code: str
+    prefix: str
+    suffix: str
+
+    @classmethod
+    def for_code(cls, code: str) -> Currency:
+        return cls(code, _PREFIXES.get(code, ""), " " + code)
+
+
+@dataclass(frozen=True)
+class Client:
+    """A client row: only the name and currency reach GetInvoices; the e-mail never does."""
+
+    id: int
+    firstname: str
+    lastname: str
+    companyname: str
+    email: str
+    currency: Currency
+
+
+def _cents(value: Decimal | str | int) -> int:
+    amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return int(amount * 100)
+
+
+def _thousandths(value: Decimal | str | int) -> int:
+    rate = Decimal(str(value)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+    return int(rate * 1000)
+
+
+def money(cents: int) -> str:
+    """Format integer cents as WHMCS does: ``money(1595) == "15.95"``."""
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def rate(thousandths: int, places: int = 3) -> str:
+    """Format a rate held in thousandths of a percent: ``rate(23000) == "23.000"``."""
+    whole, frac = divmod(thousandths, 1000)
+    return f"{whole}.{frac:03d}" if places == 3 else f"{whole}.{frac // 10:02d}"
+
+
+def _tax_of(cents: int, thousandths: int) -> int:
+    # Exclusive tax, rounded half-up to the cent (whmcs-api.md §3, "Tax maths").
+    return (cents * thousandths + 50_000) // 100_000
+
+
+class SandboxState:
+    """The invoices and clients of one sandbox, with queries and thread-safe mutations.
+
+    Build it with :func:`generate`. Mutations used by tests (each returns nothing unless said):
+
+    * ``add_invoice(...) -> int`` — a new invoice with the next id;
+    * ``pay(id)``, ``refund(id)``, ``cancel(id)``, ``delete(id)``, ``set_status(id, status)``;
+    * ``set_amounts(id, subtotal=..., tax=..., ...)`` — change money fields;
+    * ``delete_client(userid)`` — turn that client's invoices into orphans.
+
+    Read helpers: ``paid_invoices()`` (the authoritative expected result of a sync),
+    ``invoice(id)`` (one invoice as GetInvoices renders it), ``ids(status=...)``, ``client(id)``.
+    """
+
+    def __init__(self, spec: DatasetSpec) -> None:
+        self.spec = spec
+        self.lock = threading.RLock()
+        self.today_day = spec.today.toordinal() - _EPOCH_ORDINAL
+        # Mutations stamp times from this clock: noon of `today`, plus one second per
+        # mutation, so that repeated runs stay byte-identical.
+        self._clock = self.today_day * 86400 + 12 * 3600
+        self.version = 0  # bumped by every mutation; invalidates cached orderings
+        self.clients: dict[int, Client] = {}
+        # Columns, one slot per invoice row, rows in ascending id order.
+        self.id = array("i")
+        self.userid = array("i")
+        self.date = array("i")
+        self.duedate = array("i")
+        self.datepaid = array("i")
+        self.last_capture = array("i")
+        self.date_refunded = array("i")
+        self.date_cancelled = array("i")
+        self.created = array("i")
+        self.updated = array("i")
+        self.subtotal = array("q")
+        self.credit = array("q")
+        self.tax = array("q")
+        self.tax2 = array("q")
+        self.total = array("q")
+        self.taxrate = array("i")
+        self.taxrate2 = array("i")
+        self.status = array("B")
+        self.paymethod = array("B")
+        self.paymethodid = array("i")  # -1 means null
+        self.notes = array("B")  # index into self.note_texts
+        self.num_year = array("H")  # 0 = no invoicenum yet
+        self.num_seq = array("i")
+        self.note_texts: list[str] = list(NOTES)
+        self._next_number: dict[int, int] = {}
+        # Indexes of *visible* rows (not deleted, client exists), ascending row order.
+        self._visible = array("i")
+        self._by_status: list[array] = [array("i") for _ in STATUSES]
+        # Rows of deleted clients still count in totalresults (§2), so count them per status.
+        self._orphans: list[int] = [0] * len(STATUSES)
+        self._orphans_by_user: dict[int, list[int]] = {}
+        self._sorted_cache: OrderedDict[tuple, tuple[int, array]] = OrderedDict()
+
+    # ----- building -------------------------------------------------------------------------
+
+    def _append(
+        self, *, id: int, userid: int, day: int, due: int, status: int, paid: int,
+        capture: int, refunded: int, cancelled: int, created: int, updated: int,
+        subtotal: int, credit: int, tax: int, tax2: int, total: int, taxrate: int,
+        taxrate2: int, paymethod: int, paymethodid: int, notes: int,
+    ) -> int:  # fmt: skip
+        row = len(self.id)
+        self.id.append(id)
+        self.userid.append(userid)
+        self.date.append(day)
+        self.duedate.append(due)
+        self.datepaid.append(paid)
+        self.last_capture.append(capture)
+        self.date_refunded.append(refunded)
+        self.date_cancelled.append(cancelled)
+        self.created.append(created)
+        self.updated.append(updated)
+        self.subtotal.append(subtotal)
+        self.credit.append(credit)
+        self.tax.append(tax)
+        self.tax2.append(tax2)
+        self.total.append(total)
+        self.taxrate.append(taxrate)
+        self.taxrate2.append(taxrate2)
+        self.status.append(status)
+        self.paymethod.append(paymethod)
+        self.paymethodid.append(paymethodid)
+        self.notes.append(notes)
+        self.num_year.append(0)
+        self.num_seq.append(0)
+        return row
+
+    def _build_indexes(self) -> None:
+        by_status = [[] for _ in STATUSES]
+        visible = []
+        for row, (status, userid) in enumerate(zip(self.status, self.userid, strict=True)):
+            if status == _DELETED:
+                continue
+            if userid in self.clients:
+                visible.append(row)
+                by_status[status].append(row)
+            else:
+                self._orphans[status] += 1
+                self._orphans_by_user.setdefault(userid, []).append(row)
+        self._visible = array("i", visible)
+        self._by_status = [array("i", rows) for rows in by_status]
+
+    def _number(self, row: int, paid_secs: int) -> None:
+        # Sequential paid numbering, reset every year (proforma invoicing, §3).
+        year = (EPOCH + timedelta(days=paid_secs // 86400)).year
+        seq = self._next_number.get(year, 0) + 1
+        self._next_number[year] = seq
+        self.num_year[row] = year
+        self.num_seq[row] = seq
+
+    # ----- reading --------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        """Number of invoices that exist (orphans included, deleted ones not)."""
+        with self.lock:
+            return len(self._visible) + sum(self._orphans)
+
+    def row_of(self, invoice_id: int) -> int:
+        """Row number of an existing invoice id; ``KeyError`` if there is none."""
+        row = bisect.bisect_left(self.id, invoice_id)
+        if row == len(self.id) or self.id[row] != invoice_id or self.status[row] == _DELETED:
+            raise KeyError(invoice_id)
+        return row
+
+    def invoicenum(self, row: int) -> str:
+        seq = self.num_seq[row]
+        if not seq:
+            return ""
+        return self.spec.paid_number_format.replace("{YEAR}", str(self.num_year[row])).replace(
+            "{NUMBER}", f"{seq:05d}"
+        )
+
+    def client(self, userid: int) -> Client | None:
+        """The client with this id, or ``None`` once deleted."""
+        return self.clients.get(userid)
+
+    def ids(self, status: str | None = None, *, include_orphans: bool = False) -> list[int]:
+        """Invoice ids, ascending, optionally of one stored status (e.g. ``"Paid"``)."""
+        with self.lock:
+            rows: list[int] = list(
+                self._visible if status is None else self._by_status[_STATUS_CODE[status]]
+            )
+            if include_orphans:
+                for orphan_rows in self._orphans_by_user.values():
+                    rows.extend(
+                        r for r in orphan_rows
+                        if status is None or self.status[r] == _STATUS_CODE[status]
+                    )
+                rows.sort()
+            return [self.id[r] for r in rows]
+
+    def is_visible(self, row: int) -> bool:
+        return self.status[row] != _DELETED and self.userid[row] in self.clients
+
+    def query(
+        self,
+        *,
+        userid: int = 0,
+        status: str = "",
+        orderby: str = "",
+        order: str = "asc",
+        start: int = 0,
+        limit: int = 25,
+    ) -> tuple[int, list[int]]:
+        """Answer a GetInvoices query: ``(totalresults, rows of the page)``.
+
+        Arguments are already normalised (see :mod:`forecaster.sandbox.api`): ``userid`` 0
+        means any client, ``status`` "" means any status, ``order`` is "asc" or "desc".
+        ``totalresults`` counts orphans; the page never contains them (§2).
+        """
+        with self.lock:
+            descending = order == "desc"
+            if orderby == "id" and not userid and status != "Overdue":
+                # The hot path of every sync: O(page) from the maintained index.
+                if status:
+                    code = _code_ci(status)
+                    if code is None:
+                        return 0, []
+                    seq = self._by_status[code]
+                    total = len(seq) + self._orphans[code]
+                else:
+                    seq = self._visible
+                    total = len(seq) + sum(self._orphans)
+                n = len(seq)
+                if descending:
+                    lo, hi = max(n - start - limit, 0), max(n - start, 0)
+                    return total, list(reversed(seq[lo:hi]))
+                return total, list(seq[start : start + limit])
+            total, seq = self._filtered_sorted(userid, status, orderby, descending)
+            return total, list(seq[start : start + limit])
+
+    def _filtered_sorted(
+        self, userid: int, status: str, orderby: str, descending: bool
+    ) -> tuple[int, array]:
+        key = (userid, status, orderby, descending)
+        cached = self._sorted_cache.get(key)
+        if cached is not None and cached[0] == self.version:
+            self._sorted_cache.move_to_end(key)
+            return cached[1]
+        rows, orphans = self._filtered(userid, status)
+        rows = self._sort(rows, orderby, descending)
+        result = (len(rows) + orphans, array("i", rows))
+        self._sorted_cache[key] = (self.version, result)
+        if len(self._sorted_cache) > 16:
+            self._sorted_cache.popitem(last=False)
+        return result
+
+    def _filtered(self, userid: int, status: str) -> tuple[list[int], int]:
+        if status == "Overdue":
+            # Overdue = Unpaid and due before today (§2); a filter, not a status.
+            today = self.today_day
+            due = self.duedate
+
+            def matches(rows):
+                return [r for r in rows if due[r] < today]
+
+            base = self._by_status[UNPAID]
+            orphan_rows = [r for rs in self._orphans_by_user.values() for r in rs
+                           if self.status[r] == UNPAID]  # fmt: skip
+        elif status:
+            code = _code_ci(status)
+            if code is None:
+                return [], 0
+
+            def matches(rows):
+                return list(rows)
+
+            base = self._by_status[code]
+            orphan_rows = [r for rs in self._orphans_by_user.values() for r in rs
+                           if self.status[r] == code]  # fmt: skip
+        else:
+
+            def matches(rows):
+                return list(rows)
+
+            base = self._visible
+            orphan_rows = [r for rs in self._orphans_by_user.values() for r in rs]
+        if userid:
+            users = self.userid
+            base = [r for r in base if users[r] == userid]
+            orphan_rows = [r for r in orphan_rows if users[r] == userid]
+        return matches(base), len(matches(orphan_rows))
+
+    def _sort(self, rows: list[int], orderby: str, descending: bool) -> list[int]:
+        # `rows` arrive in id order, and Python's sort is stable (also with reverse=True), so
+        # ties keep id order: deterministic, where MySQL leaves them unspecified.
+        if orderby == "id":
+            return rows[::-1] if descending else rows
+        if orderby == "invoicenumber":
+            # ORDER BY invoicenum <order>, id <order>: a *string* sort (INV-10 < INV-9).
+            return sorted(rows, key=lambda r: (self.invoicenum(r), r), reverse=descending)
+        column = {"date": self.date, "duedate": self.duedate, "total": self.total}.get(orderby)
+        if column is not None:
+            return sorted(rows, key=column.__getitem__, reverse=descending)
+        if orderby == "status":
+            status = self.status
+            return sorted(rows, key=lambda r: STATUSES[status[r]], reverse=descending)
+        # Default (and unknown orderby): ORDER BY status DESC, duedate <order>. Not unique, and
+        # it reshuffles as invoices get paid: why clients must send orderby=id (§2, §7).
+        status, due = self.status, self.duedate
+        by_due = sorted(rows, key=due.__getitem__, reverse=descending)
+        return sorted(by_due, key=lambda r: STATUSES[status[r]], reverse=True)
+
+    def paid_invoices(self) -> dict[int, dict]:
+        """What a correct sync must hold: every Paid invoice GetInvoices can return.
+
+        Returns ``{id: {"invoicenum", "date", "datepaid", "subtotal", "credit", "tax", "tax2",
+        "total", "taxrate", "taxrate2", "currencycode", "status"}}``; amounts and rates are
+        ``Decimal``, dates ``date``/``datetime`` (``None`` for a zero-date). Orphans are left
+        out because WHMCS never returns them.
+        """
+        with self.lock:
+            return {self.id[r]: self._expected(r) for r in self._by_status[PAID]}
+
+    def _expected(self, row: int) -> dict:
+        client = self.clients[self.userid[row]]
+        cents = Decimal("0.01")
+        return {
+            "invoicenum": self.invoicenum(row),
+            "date": _as_date(self.date[row]),
+            "datepaid": _as_datetime(self.datepaid[row]),
+            "subtotal": self.subtotal[row] * cents,
+            "credit": self.credit[row] * cents,
+            "tax": self.tax[row] * cents,
+            "tax2": self.tax2[row] * cents,
+            "total": self.total[row] * cents,
+            "taxrate": self.taxrate[row] * Decimal("0.001"),
+            "taxrate2": self.taxrate2[row] * Decimal("0.001"),
+            "currencycode": client.currency.code,
+            "status": STATUSES[self.status[row]],
+        }
+
+    def invoice(self, invoice_id: int) -> dict:
+        """One invoice exactly as GetInvoices renders it (8.x types); ``KeyError`` if none."""
+        with self.lock:
+            return self.row_dict(self.row_of(invoice_id))
+
+    def row_dict(self, row: int) -> dict:
+        """Render one row as a GetInvoices invoice object (field order as WHMCS 8.x)."""
+        client = self.clients.get(self.userid[row])
+        first, last, company = (
+            (client.firstname, client.lastname, client.companyname) if client else ("", "", "")
+        )
+        currency = client.currency if client else Currency.for_code(self.spec.currency)
+        pmid = self.paymethodid[row]
+        return {
+            "id": self.id[row],
+            "userid": self.userid[row],
+            "firstname": first,
+            "lastname": last,
+            "companyname": company,
+            "invoicenum": self.invoicenum(row),
+            "date": day_str(self.date[row]),
+            "duedate": day_str(self.duedate[row]),
+            "datepaid": datetime_str(self.datepaid[row]),
+            "last_capture_attempt": datetime_str(self.last_capture[row]),
+            "date_refunded": datetime_str(self.date_refunded[row]),
+            "date_cancelled": datetime_str(self.date_cancelled[row]),
+            "subtotal": money(self.subtotal[row]),
+            "credit": money(self.credit[row]),
+            "tax": money(self.tax[row]),
+            "tax2": money(self.tax2[row]),
+            "total": money(self.total[row]),
+            "taxrate": rate(self.taxrate[row]),
+            "taxrate2": rate(self.taxrate2[row]),
+            "status": STATUSES[self.status[row]],
+            "paymentmethod": PAYMENT_METHODS[self.paymethod[row]],
+            "paymethodid": None if pmid < 0 else pmid,
+            "notes": self.note_texts[self.notes[row]],
+            "created_at": datetime_str(self.created[row]),
+            "updated_at": datetime_str(self.updated[row]),
+            "currencycode": currency.code,
+            "currencyprefix": currency.prefix,
+            "currencysuffix": currency.suffix,
+        }
+
+    # ----- mutations ------------------------------------------------------------------------
+
+    def _tick(self, when: datetime | None) -> int:
+        self.version += 1
+        if when is not None:
+            return _secs(when)
+        self._clock += 1
+        return self._clock
+
+    def _move(self, row: int, new_status: int) -> None:
+        old = self.status[row]
+        if old == new_status:
+            return
+        userid = self.userid[row]
+        if userid in self.clients:
+            if old != _DELETED:
+                _remove_sorted(self._by_status[old], row)
+            if new_status != _DELETED:
+                _insert_sorted(self._by_status[new_status], row)
+            if old == _DELETED:
+                _insert_sorted(self._visible, row)
+            elif new_status == _DELETED:
+                _remove_sorted(self._visible, row)
+        else:
+            if old != _DELETED:
+                self._orphans[old] -= 1
+            if new_status != _DELETED:
+                self._orphans[new_status] += 1
+            if new_status == _DELETED:
+                self._orphans_by_user[userid].remove(row)
+        self.status[row] = new_status
+
+    def set_status(self, invoice_id: int, status: str, *, when: datetime | None = None) -> None:
+        """Set any status, as UpdateInvoice allows (even Paid → Unpaid, §3)."""
+        code = _STATUS_CODE[status]
+        with self.lock:
+            row = self.row_of(invoice_id)
+            now = self._tick(when)
+            self._move(row, code)
+            self.updated[row] = now
+
+    def pay(self, invoice_id: int, *, when: datetime | None = None) -> None:
+        """Mark paid now (or ``when``): sets ``datepaid`` and, if empty, the next invoicenum."""
+        with self.lock:
+            row = self.row_of(invoice_id)
+            now = self._tick(when)
+            self._move(row, PAID)
+            self.datepaid[row] = now
+            if self.paymethod[row] == _STRIPE:
+                self.last_capture[row] = now
+            if not self.num_seq[row]:
+                self._number(row, now)
+            self.updated[row] = now
+
+    def refund(self, invoice_id: int, *, when: datetime | None = None) -> None:
+        """Mark refunded now (or ``when``); ``datepaid`` and the number stay."""
+        with self.lock:
+            row = self.row_of(invoice_id)
+            now = self._tick(when)
+            self._move(row, REFUNDED)
+            self.date_refunded[row] = now
+            self.updated[row] = now
+
+    def cancel(self, invoice_id: int, *, when: datetime | None = None) -> None:
+        """Mark cancelled now (or ``when``)."""
+        with self.lock:
+            row = self.row_of(invoice_id)
+            now = self._tick(when)
+            self._move(row, CANCELLED)
+            self.date_cancelled[row] = now
+            self.updated[row] = now
+
+    def delete(self, invoice_id: int) -> None:
+        """Delete the invoice: it simply disappears from GetInvoices (§7)."""
+        with self.lock:
+            row = self.row_of(invoice_id)
+            self._tick(None)
+            self._move(row, _DELETED)
+
+    def delete_client(self, userid: int) -> int:
+        """Delete a client, leaving its invoices as orphans; returns how many there were."""
+        with self.lock:
+            if userid not in self.clients:
+                raise KeyError(userid)
+            self._tick(None)
+            del self.clients[userid]
+            rows = [r for r in self._visible if self.userid[r] == userid]
+            for r in rows:
+                _remove_sorted(self._visible, r)
+                _remove_sorted(self._by_status[self.status[r]], r)
+                self._orphans[self.status[r]] += 1
+            self._orphans_by_user.setdefault(userid, []).extend(rows)
+            return len(rows)
+
+    def set_amounts(
+        self,
+        invoice_id: int,
+        *,
+        subtotal: Decimal | str | None = None,
+        credit: Decimal | str | None = None,
+        tax: Decimal | str | None = None,
+        tax2: Decimal | str | None = None,
+        total: Decimal | str | None = None,
+        taxrate: Decimal | str | None = None,
+        taxrate2: Decimal | str | None = None,
+    ) -> None:
+        """Change money fields. ``total`` is recomputed unless given; taxes are not."""
+        with self.lock:
+            row = self.row_of(invoice_id)
+            now = self._tick(None)
+            for column, value in (
+                (self.subtotal, subtotal), (self.credit, credit),
+                (self.tax, tax), (self.tax2, tax2),
+            ):  # fmt: skip
+                if value is not None:
+                    column[row] = _cents(value)
+            if taxrate is not None:
+                self.taxrate[row] = _thousandths(taxrate)
+            if taxrate2 is not None:
+                self.taxrate2[row] = _thousandths(taxrate2)
+            self.total[row] = (
+                _cents(total)
+                if total is not None
+                else self.subtotal[row] + self.tax[row] + self.tax2[row] - self.credit[row]
+            )
+            self.updated[row] = now
+
+    def add_invoice(
+        self,
+        *,
+        userid: int | None = None,
+        subtotal: Decimal | str = "10.00",
+        taxrate: Decimal | str = "0",
+        taxrate2: Decimal | str = "0",
+        credit: Decimal | str = "0",
+        status: str = "Unpaid",
+        invoice_date: date | None = None,
+        notes: str = "",
+        paymentmethod: str = "banktransfer",
+    ) -> int:
+        """Create an invoice with the next id (above every existing one); returns its id.
+
+        Taxes are computed exclusive and rounded half-up; ``total = subtotal + tax + tax2 -
+        credit``. A ``"Paid"`` status is applied through :meth:`pay`, so it gets a
+        ``datepaid`` and an invoicenum.
+        """
+        with self.lock:
+            if userid is None:
+                userid = next(iter(self.clients))
+            if userid not in self.clients:
+                raise KeyError(f"no client {userid}")
+            now = self._tick(None)
+            day = self.today_day if invoice_date is None else _day(invoice_date)
+            sub, r1, r2 = _cents(subtotal), _thousandths(taxrate), _thousandths(taxrate2)
+            tax, tax2 = _tax_of(sub, r1), _tax_of(sub, r2)
+            cred = _cents(credit)
+            if notes not in self.note_texts:
+                self.note_texts.append(notes)
+            row = self._append(
+                id=(self.id[-1] + 1) if len(self.id) else 1, userid=userid, day=day, due=day + 7,
+                status=_DELETED, paid=0, capture=0, refunded=0, cancelled=0, created=now,
+                updated=now, subtotal=sub, credit=cred, tax=tax, tax2=tax2,
+                total=sub + tax + tax2 - cred, taxrate=r1, taxrate2=r2,
+                paymethod=PAYMENT_METHODS.index(paymentmethod), paymethodid=-1,
+                notes=self.note_texts.index(notes),
+            )  # fmt: skip
+            invoice_id = self.id[row]
+            if status == "Paid":
+                self._move(row, UNPAID)
+                self.pay(invoice_id)
+            else:
+                self._move(row, _STATUS_CODE[status])
+            return invoice_id
+
+    def random_ids(self, status: str, count: int, rng: random.Random) -> list[int]:
+        """Up to ``count`` distinct random ids of visible invoices with this status."""
+        with self.lock:
+            rows = self._by_status[_STATUS_CODE[status]]
+            picked = rng.sample(range(len(rows)), min(count, len(rows)))
+            return [self.id[rows[i]] for i in picked]
+
+
+# ----- generation ---------------------------------------------------------------------------
+
+
+def generate(spec: DatasetSpec) -> SandboxState:
+    """Generate the dataset for ``spec``: same spec, same data, byte for byte.
+
+    About 3 s per million invoices. Ids rise with the invoice date and have gaps; statuses
+    follow a hosting business (mostly Paid; recent invoices often still Unpaid); paid invoices
+    are numbered sequentially in order of payment, per year.
+    """
+    rng = random.Random(f"forecaster-sandbox:{spec.seed}")
+    state = SandboxState(spec)
+    n = spec.invoices
+    n_clients = max(1, min(n // 20 + 1, 50_000))
+    main = Currency.for_code(spec.currency)
+    second = Currency.for_code("USD" if spec.currency == "EUR" else "EUR")
+    client_tax = []
+    client_pay = []
+    client_id = 0
+    tax_choices = [p for p, w in _TAX_PROFILES for _ in range(w)]
+    for i in range(n_clients):
+        client_id += 1 + (rng.randrange(3) if rng.random() < 0.05 else 0)
+        first = rng.choice(_FIRST_NAMES)
+        last = rng.choice(_LAST_NAMES)
+        currency = second if spec.mixed_currencies and i % 10 == 9 else main
+        state.clients[client_id] = Client(
+            id=client_id, firstname=first, lastname=last, companyname=rng.choice(_COMPANIES),
+            email=f"{first}.{last}+{client_id}@example.test".lower().replace(" ", ""),
+            currency=currency,
+        )  # fmt: skip
+        client_tax.append(rng.choice(tax_choices))
+        method = rng.randrange(len(PAYMENT_METHODS))
+        client_pay.append((method, 1000 + client_id if method == _STRIPE else -1))
+    client_ids = list(state.clients)
+    # Orphans belong to clients that no longer exist: ids above every live client.
+    ghosts = [client_ids[-1] + 1 + k for k in range(max(1, spec.orphans // 5 + 1))]
+    orphan_slots = set(rng.sample(range(n + spec.orphans), spec.orphans))
+
+    span = spec.years * 365
+    first_day = state.today_day - span
+    today = state.today_day
+    now = state._clock
+    legacy_before = today - 4 * 365  # created_at/updated_at did not exist on old rows
+    getrandbits, rand = rng.getrandbits, rng.random
+    n_notes = len(NOTES)
+    prices = _PRICES
+    invoice_id = 0
+    for slot in range(n + spec.orphans):
+        bits = getrandbits(64)
+        invoice_id += 1 if bits & 63 else 2 + (bits >> 6 & 7)  # ~1.5 % gaps
+        # Business grows: invoices get denser towards today.
+        day = first_day + int(span * ((slot + 0.5) / (n + spec.orphans)) ** 0.7)
+        age = today - day
+        if slot in orphan_slots:
+            userid = ghosts[(bits >> 9) % len(ghosts)]
+            (r1, r2), (method, pmid) = (0, 0), (0, -1)
+        else:
+            c = (bits >> 9) % n_clients
+            userid = client_ids[c]
+            (r1, r2), (method, pmid) = client_tax[c], client_pay[c]
+        sub = prices[(bits >> 25) % len(prices)] * (1 + ((bits >> 29) & 3 == 0))
+        r = rand()
+        if age <= 14:
+            status = (
+                UNPAID if r < 0.45 else PAID if r < 0.88 else PAYMENT_PENDING if r < 0.91
+                else DRAFT if r < 0.95 else CANCELLED
+            )  # fmt: skip
+        else:
+            status = (
+                PAID if r < 0.885 else CANCELLED if r < 0.945 else UNPAID if r < 0.965
+                else REFUNDED if r < 0.985 else COLLECTIONS if r < 0.993
+                else PAYMENT_PENDING if r < 0.997 else DRAFT
+            )  # fmt: skip
+        tax, tax2 = _tax_of(sub, r1), _tax_of(sub, r2)
+        credit_roll = bits >> 31 & 63
+        gross = sub + tax + tax2
+        credit = gross if credit_roll == 0 else gross // 3 if credit_roll == 1 else 0
+        due = day + (7, 14, 0, 7)[bits >> 37 & 3]
+        created = 0 if day < legacy_before else day * 86400 + 8 * 3600 + (bits >> 39 & 0x3FFF)
+        created = min(created, now - 60)
+        paid = capture = refunded = cancelled = 0
+        if status in (PAID, REFUNDED, COLLECTIONS):
+            delay = min(bits >> 53 & 15, age)
+            paid = (day + delay) * 86400 + 6 * 3600 + int(rand() * 50_000)
+            paid = min(paid, now - 1)
+            if method == _STRIPE:
+                capture = paid
+            if status == REFUNDED:
+                refunded = min(paid + 86400 * (1 + (bits >> 57 & 15)), now - 1)
+        elif status == CANCELLED:
+            cancelled = min(due * 86400 + 86400 * (bits >> 57 & 15) + 3600, now - 1)
+        updated = 0 if not created else min(max(created, paid, refunded, cancelled) + 5, now)
+        note = 0 if bits >> 61 else 1 + int(rand() * (n_notes - 1))  # ~1 in 8 has a note
+        state._append(
+            id=invoice_id, userid=userid, day=day, due=due, status=status, paid=paid,
+            capture=capture, refunded=refunded, cancelled=cancelled, created=created,
+            updated=updated, subtotal=sub, credit=credit, tax=tax, tax2=tax2,
+            total=gross - credit, taxrate=r1, taxrate2=r2, paymethod=method, paymethodid=pmid,
+            notes=note,
+        )  # fmt: skip
+    # Paid numbers follow the order of payment, not of ids (why invoicenum order ≠ id order).
+    datepaid = state.datepaid
+    for row in sorted((r for r in range(len(datepaid)) if datepaid[r]), key=datepaid.__getitem__):
+        state._number(row, datepaid[row])
+    state._build_indexes()
+    return state
+
+
+# ----- helpers ------------------------------------------------------------------------------
+
+_day_strings: dict[int, str] = {}
+
+
+def day_str(day: int) -> str:
+    """Day number → ``"YYYY-MM-DD"`` (cached: a dataset has only a few thousand days)."""
+    text = _day_strings.get(day)
+    if text is None:
+        text = _day_strings[day] = (EPOCH + timedelta(days=day)).isoformat()
+    return text
+
+
+def datetime_str(secs: int) -> str:
+    """Seconds → ``"YYYY-MM-DD HH:MM:SS"``; 0 → the WHMCS zero-date."""
+    if not secs:
+        return ZERO_DATETIME
+    day, rest = divmod(secs, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{day_str(day)} {hours:02d}:{minutes:02d}:{seconds:02d}"
+
+
+def _day(value: date) -> int:
+    return value.toordinal() - _EPOCH_ORDINAL
+
+
+def _secs(value: datetime) -> int:
+    return _day(value.date()) * 86400 + value.hour * 3600 + value.minute * 60 + value.second
+
+
+def _as_date(day: int) -> date:
+    return EPOCH + timedelta(days=day)
+
+
+def _as_datetime(secs: int) -> datetime | None:
+    if not secs:
+        return None
+    return datetime(2000, 1, 1) + timedelta(seconds=secs)
+
+
+def _code_ci(status: str) -> int | None:
+    # MySQL's default collation compares case-insensitively, so status=paid finds Paid rows.
+    lowered = status.lower()
+    for code, name in enumerate(STATUSES):
+        if name.lower() == lowered:
+            return code
+    return None
+
+
+def _insert_sorted(seq: array, value: int) -> None:
+    seq.insert(bisect.bisect_left(seq, value), value)
+
+
+def _remove_sorted(seq: array, value: int) -> None:
+    i = bisect.bisect_left(seq, value)
+    if i < len(seq) and seq[i] == value:
+        del seq[i]
+
+
+def iter_rows(state: SandboxState) -> Iterator[int]:
+    """Every visible row, ascending id (for tools that dump a dataset)."""
+    with state.lock:
+        yield from list(state._visible)

@@ -1,0 +1,106 @@
+"""The local copy of each system's invoices, and the history of sync runs."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from forecaster.systems.models import AccountingSystem
+
+PAID = "Paid"
+
+
+class Invoice(models.Model):
+    """One WHMCS invoice: numbers, dates and amounts only — never anything about the client.
+
+    ``net_base`` and ``tax_base`` are the amounts converted into the base currency with
+    ``rate`` (each rounded half-up to the cent); the original amounts and currency are kept
+    so that a later rate change can be applied to history or not.
+    """
+
+    system = models.ForeignKey(AccountingSystem, on_delete=models.CASCADE, related_name="invoices")
+    whmcs_id = models.BigIntegerField(help_text="The invoice id in the accounting system.")
+    number = models.CharField(max_length=100, blank=True, help_text="Invoice (FV) number.")
+    date = models.DateField()
+    date_paid = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, default=PAID)
+    subtotal = models.DecimalField(max_digits=16, decimal_places=2)
+    tax = models.DecimalField(max_digits=16, decimal_places=2)
+    tax2 = models.DecimalField(max_digits=16, decimal_places=2)
+    credit = models.DecimalField(max_digits=16, decimal_places=2)
+    total = models.DecimalField(max_digits=16, decimal_places=2)
+    taxrate = models.DecimalField(max_digits=10, decimal_places=3)
+    taxrate2 = models.DecimalField(max_digits=10, decimal_places=3)
+    currency = models.CharField(max_length=8, blank=True)
+    rate = models.DecimalField(max_digits=18, decimal_places=6)
+    net_base = models.DecimalField(max_digits=16, decimal_places=2)
+    tax_base = models.DecimalField(max_digits=16, decimal_places=2)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["system", "whmcs_id"], name="invoice_unique_per_system"),
+        ]
+        indexes = [
+            models.Index(fields=["system", "status", "date"], name="invoice_sys_status_date"),
+            models.Index(fields=["system", "currency"], name="invoice_sys_currency"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system_id}:{self.whmcs_id}"
+
+
+class SyncRun(models.Model):
+    """One synchronization of one system: what was asked, how far it got, how it ended."""
+
+    class Mode(models.TextChoices):
+        FULL = "full", "Full sync"
+        INCREMENTAL = "incremental", "Sync"
+
+    class Trigger(models.TextChoices):
+        USER = "user", "User (web)"
+        SCHEDULE = "schedule", "Daily schedule"
+        CLI = "cli", "Command line"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        INTERRUPTED = "interrupted", "Interrupted"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    system = models.ForeignKey(AccountingSystem, on_delete=models.CASCADE, related_name="sync_runs")
+    mode = models.CharField(max_length=16, choices=Mode.choices)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    step = models.PositiveIntegerField(default=0, help_text="Steps done (k of n).")
+    steps_total = models.PositiveIntegerField(null=True, blank=True, help_text="n = ceil(total/Step)")
+    next_offset = models.PositiveBigIntegerField(default=0)
+    requests = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    inserted = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    quarantined = models.PositiveIntegerField(default=0)
+    error_class = models.CharField(max_length=100, blank=True)
+    error_message = models.CharField(max_length=1000, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # R11: the database itself refuses a second active run of one system.
+            models.UniqueConstraint(
+                fields=["system"], condition=Q(status__in=["queued", "running"]),
+                name="one_active_sync_per_system",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} of {self.system_id} ({self.status})"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SystemsConfig(AppConfig):
+    name = "forecaster.systems"
+    label = "systems"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from forecaster.core.views import healthz
+from forecaster.reports import views as report_views
+
+urlpatterns = [
+    path("", report_views.dashboard, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("forecaster.accounts.urls")),
+    path("systems/", include("forecaster.systems.urls")),
+    path("sync/", include("forecaster.sync.urls")),
+    path("reports/", include("forecaster.reports.urls")),
+    path("api/", include("forecaster.reports.api_urls")),
+]
