@@ -10,7 +10,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export FORECASTER_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: install run test lint lock bench test-postgres test-browser test-faults clean
+.PHONY: install run test lint lock bench bench-quick test-postgres test-browser test-faults test-all \
+	chromium clean
+
+# The pytest selection of the everyday suite; the other suites are chosen by marker.
+UNIT_TESTS := -m "not browser and not faults"
 
 install: $(STAMP) $(ASSETS)
 
@@ -30,7 +34,36 @@ run: install
 # The unit and integration suite on the embedded SQLite default.
 test: install
 	$(BIN)/ruff check .
-	FORECASTER_DATA_DIR=$(CURDIR)/.test-data $(BIN)/pytest -m "not browser and not faults"
+	FORECASTER_DATA_DIR=$(CURDIR)/.test-data $(BIN)/pytest $(UNIT_TESTS)
+
+# The same suite on PostgreSQL: a throwaway server on loopback in a temporary directory
+# (installed from Debian's packages when missing), stopped and removed afterwards.
+test-postgres: install
+	FORECASTER_DATA_DIR=$(CURDIR)/.test-data scripts/with-postgres.sh $(BIN)/pytest $(UNIT_TESTS)
+
+# Browser end to end: Playwright drives Debian's Chromium (never a downloaded browser) through
+# the real service and the WHMCS sandbox; screenshots land in screenshots/.
+test-browser: install chromium
+	FORECASTER_DATA_DIR=$(CURDIR)/.test-data $(BIN)/pytest -m browser
+
+chromium:
+	@test -x /usr/bin/chromium || scripts/apt-install.sh chromium
+
+# Fault injection: SIGKILLed workers, a failing/shifting sandbox, concurrent syncs, a locked
+# database, and the API fuzzed against its OpenAPI schema.
+test-faults: install
+	FORECASTER_DATA_DIR=$(CURDIR)/.test-data $(BIN)/pytest -m faults
+
+# Every gate CI runs, in CI's order.
+test-all: test test-postgres test-browser test-faults
+
+# Benchmarks (not tests: nothing fails on a slow machine) → BENCHMARKS.md.
+# bench: 100 000 and 1 000 000 invoices (about half an hour); bench-quick: 100 000 only.
+bench: install
+	$(BIN)/python -m bench.run --sizes 100000,1000000 --output BENCHMARKS.md
+
+bench-quick: install
+	$(BIN)/python -m bench.run --sizes 100000 --output BENCHMARKS.md
 
 lint: install
 	$(BIN)/ruff check .
