@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import Count, F, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import BigIntegerField, Count, DecimalField, F, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Round, TruncDate
 
 from forecaster.reports.models import DailyRevenue
 from forecaster.sync.models import PAID, Invoice
@@ -39,12 +40,22 @@ def _rebuild(system_id: int, basis: str, rows: QuerySet, days: Iterable[date] | 
         existing = existing.filter(day__in=day_list)
         rows = rows.filter(d__in=day_list)
     existing.delete()
-    grouped = rows.values("d").annotate(n=Count("id"), net=Sum("net_base"), tax=Sum("tax_base"))
+    # Sum whole cents: exact on every engine (SQLite would add the decimals as floats).
+    grouped = rows.values("d").annotate(
+        n=Count("id"), net=Sum(_cents("net_base")), tax=Sum(_cents("tax_base"))
+    )
     DailyRevenue.objects.bulk_create(
         [
             DailyRevenue(system_id=system_id, basis=basis, day=g["d"], invoices=g["n"],
-                         net=g["net"], tax=g["tax"])
+                         net=Decimal(g["net"]).scaleb(-2), tax=Decimal(g["tax"]).scaleb(-2),
+                         net_cents=g["net"], tax_cents=g["tax"])
             for g in grouped.order_by()
         ],
         batch_size=2000,
     )
+
+
+def _cents(field: str) -> Cast:
+    """``field`` (a 2-place amount) as whole cents, computed per row in SQL."""
+    hundred = Value(100, output_field=DecimalField(max_digits=3, decimal_places=0))
+    return Cast(Round(F(field) * hundred), output_field=BigIntegerField())

@@ -1,0 +1,83 @@
+"""Turning user input (query strings, CLI options) into ``revenue()`` arguments.
+
+    >>> p = parse_report_params({"from": "2024-01-01", "by": "year"})
+    >>> p.date_from, p.by
+    (datetime.date(2024, 1, 1), 'year')
+
+Every problem raises ``ParamError`` with a one-line message meant for the user (HTTP 400,
+a form error, or the CLI's stderr).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from forecaster.reports.queries import BASES, GROUPINGS
+from forecaster.systems.models import AccountingSystem
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class ParamError(ValueError):
+    """A report parameter the user has to correct."""
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    date_from: date | None = None
+    date_to: date | None = None
+    by: str = "month"
+    system: AccountingSystem | None = None
+    basis: str = "invoice"
+
+    @property
+    def system_id(self) -> int | None:
+        return self.system.pk if self.system is not None else None
+
+
+def parse_date(value: str | None, name: str) -> date | None:
+    """``YYYY-MM-DD`` → ``date``; empty → ``None``; anything else → ``ParamError``."""
+    if value is None or value.strip() == "":
+        return None
+    text = value.strip()
+    if not _ISO_DATE.fullmatch(text):
+        raise ParamError(f"{name}: not a date in the form YYYY-MM-DD: {text[:40]!r}")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ParamError(f"{name}: no such date: {text!r}") from None
+
+
+def find_system(value: str | None) -> AccountingSystem | None:
+    """A system by id or exact name; empty/``all`` → ``None``; unknown → ``ParamError``."""
+    if value is None or value.strip() == "" or value.strip().lower() == "all":
+        return None
+    text = value.strip()
+    if any(ord(ch) < 32 for ch in text) or len(text) > 100:
+        raise ParamError("system: no such system")
+    found = None
+    if text.isdigit() and len(text) <= 18:
+        found = AccountingSystem.objects.filter(pk=int(text)).first()
+    if found is None:
+        found = AccountingSystem.objects.filter(name=text).first()
+    if found is None:
+        raise ParamError(f"system: no system with the id or name {text!r}")
+    return found
+
+
+def parse_report_params(data: Mapping[str, str | None]) -> ReportParams:
+    """Read ``from``, ``to``, ``by``, ``system`` and ``basis`` from a mapping of strings."""
+    date_from = parse_date(data.get("from"), "from")
+    date_to = parse_date(data.get("to"), "to")
+    if date_from and date_to and date_from > date_to:
+        raise ParamError(f"from ({date_from}) is after to ({date_to})")
+    by = (data.get("by") or "month").strip()
+    if by not in GROUPINGS:
+        raise ParamError(f"by: must be one of {', '.join(GROUPINGS)}")
+    basis = (data.get("basis") or "invoice").strip()
+    if basis not in BASES:
+        raise ParamError(f"basis: must be one of {', '.join(BASES)}")
+    return ReportParams(date_from, date_to, by, find_system(data.get("system")), basis)
