@@ -1,0 +1,189 @@
+"""What can go wrong when talking to an accounting system, and what to do about it.
+
+Every error carries ``message`` (one line, for the user; never the remote body, never a
+secret), ``fix`` (what to change, naming the setting on the remote side) and ``retryable``
+(whether the sync engine may try again later in the same run).
+
+    RemoteError
+    ├── set-up errors: the same request will fail again until someone changes a setting.
+    │   Never retried (WHMCS bans an IP after three failed logins).
+    │   ├── AuthenticationFailed   wrong or missing identifier / secret
+    │   ├── IpNotAllowed           "Invalid IP x.x.x.x": allow that IP in WHMCS
+    │   ├── IpBanned               too many failed logins from our IP
+    │   ├── PermissionMissing      the API role lacks Billing → GetInvoices
+    │   ├── NotAnApi               HTML / redirect / XML / 404 instead of the JSON API
+    │   ├── TlsError               certificate not trusted, host name mismatch, handshake failed
+    │   ├── ForbiddenAddress       the host resolves to an address we never connect to
+    │   ├── ResponseFormatChanged  a 200 JSON answer without the fields every answer has
+    │   └── WhmcsError             result=error with any other message
+    ├── Unreachable                DNS failure, connection refused: retryable during a sync,
+    │                              final for "Test connection"
+    └── transient errors: retried with backoff.
+        ├── RemoteTimeout          no answer in time
+        ├── ServerError            HTTP 5xx / 429 (``retry_after`` from Retry-After)
+        └── BadResponse            truncated or invalid JSON, an HTML error page with a 5xx
+
+Catch ``RemoteError`` to handle them all; check ``retryable`` to decide on a retry.
+"""
+
+from __future__ import annotations
+
+
+class RemoteError(Exception):
+    """Base class. ``str(exc)`` is the message; ``exc.fix`` says what to do."""
+
+    retryable: bool = False
+    message: str = "The accounting system could not be reached."
+    fix: str = ""
+
+    def __init__(self, message: str | None = None, fix: str | None = None) -> None:
+        if message is not None:
+            self.message = _one_line(message)
+        if fix is not None:
+            self.fix = _one_line(fix)
+        super().__init__(self.message)
+
+    @property
+    def kind(self) -> str:
+        """The class name, stored with failed sync runs (e.g. ``"IpNotAllowed"``)."""
+        return type(self).__name__
+
+    def one_line(self) -> str:
+        """``message`` and ``fix`` together, for logs, CLI stderr and the list of systems."""
+        return f"{self.message} {self.fix}".strip()
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+# --- set-up errors (never retried) ------------------------------------------------------------
+
+
+class SetupError(RemoteError):
+    """A setting must change before this can work; retrying would not help."""
+
+    retryable = False
+
+
+class AuthenticationFailed(SetupError):
+    message = "WHMCS refused the API credentials (Authentication Failed)."
+    fix = (
+        "Check the Username (API Identifier) and Password (API Secret): in WHMCS open "
+        "System Settings → Manage API Credentials, generate new credentials if unsure, and "
+        "enter both here."
+    )
+
+
+class IpNotAllowed(SetupError):
+    """WHMCS answered ``Invalid IP <ip>``: ``ip`` is the address it saw."""
+
+    def __init__(self, ip: str, message: str | None = None, fix: str | None = None) -> None:
+        self.ip = ip
+        super().__init__(
+            message or f"WHMCS does not allow API calls from this server's IP address {ip}.",
+            fix
+            or (
+                f"In WHMCS open System Settings → General Settings → Security → API IP Access "
+                f"Restriction and add {ip}. (Behind a proxy or CDN, WHMCS sees the proxy's "
+                "address unless Trusted Proxies is set; with IPv6, allow that address too.)"
+            ),
+        )
+
+
+class IpBanned(SetupError):
+    message = "WHMCS has banned this server's IP address (IP Banned), usually after failed logins."
+    fix = (
+        "In WHMCS open System Settings → Banned IPs and remove the ban, then check the API "
+        "credentials; adding this IP to Whitelisted IPs (System Settings → General Settings → "
+        "Security) prevents future bans."
+    )
+
+
+class PermissionMissing(SetupError):
+    message = "The API credentials work, but their API role may not call GetInvoices."
+    fix = (
+        "In WHMCS open System Settings → Manage API Credentials → API Roles, edit the role of "
+        "these credentials and tick Billing → GetInvoices."
+    )
+
+
+class NotAnApi(SetupError):
+    message = "The URL did not answer like the WHMCS API."
+    fix = (
+        "Enter the exact address of the API, ending in /includes/api.php, with https:// if the "
+        "site uses it (a redirect, a firewall or a CDN challenge page also cause this)."
+    )
+
+
+class TlsError(SetupError):
+    message = "The secure (TLS) connection to WHMCS failed."
+    fix = (
+        "Make sure WHMCS has a valid certificate for this host name; for a private certificate "
+        "authority set FORECASTER_CA_BUNDLE to its PEM file."
+    )
+
+
+class ForbiddenAddress(SetupError):
+    message = "The WHMCS host resolves to an address this service never connects to."
+    fix = (
+        "Use the public or LAN host name of WHMCS. Link-local, multicast and reserved addresses "
+        "are always refused; loopback and private ones need FORECASTER_ALLOW_PRIVATE_URLS=1."
+    )
+
+
+class ResponseFormatChanged(SetupError):
+    message = "WHMCS response format changed: the answer lacks fields every GetInvoices answer has."
+    fix = "Check that the URL points at a WHMCS installation; report the WHMCS version to us."
+
+
+class WhmcsError(SetupError):
+    message = "WHMCS returned an error."
+    fix = "Check the WHMCS API log (Utilities → Logs → API Log) for details."
+
+
+# --- unreachable: transient for a sync, final for Test connection --------------------------------
+
+
+class Unreachable(RemoteError):
+    retryable = True
+    message = "The WHMCS server could not be reached."
+    fix = "Check the host name in the URL, the server's network and firewall, and that WHMCS is up."
+
+
+# --- transient errors (retried) ---------------------------------------------------------------
+
+
+class TransientError(RemoteError):
+    retryable = True
+
+
+class RemoteTimeout(TransientError):
+    message = "WHMCS did not answer in time."
+    fix = "Try again later; if it persists, lower the Step so each request asks for fewer invoices."
+
+
+class ServerError(TransientError):
+    """HTTP 5xx or 429. ``retry_after`` is the server's requested wait in seconds, if any."""
+
+    message = "The WHMCS server reported an error."
+    fix = "Try again later; if it persists, check the web server's error log on the WHMCS side."
+
+    def __init__(
+        self, message: str | None = None, fix: str | None = None, *, retry_after: float | None = None
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, fix)
+
+
+class BadResponse(TransientError):
+    message = "WHMCS sent an incomplete or invalid answer."
+    fix = "Try again later; if it persists, lower the Step (large pages can hit PHP limits)."
+
+
+SETUP_ERRORS = (
+    AuthenticationFailed, IpNotAllowed, IpBanned, PermissionMissing, NotAnApi, TlsError,
+    ForbiddenAddress, ResponseFormatChanged, WhmcsError,
+)
+TRANSIENT_ERRORS = (RemoteTimeout, ServerError, BadResponse, Unreachable)

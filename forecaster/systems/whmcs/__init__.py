@@ -1,0 +1,1 @@
+"""The apiWHMCS accounting-system type: client, form, help page (registered in registration.py)."""

@@ -1,0 +1,419 @@
+"""The WHMCS API client: GetInvoices pages and "Test connection".
+
+    >>> with WhmcsClient("https://billing.example/includes/api.php", "ID", "SECRET") as api:
+    ...     page = api.get_invoices(limitstart=0, limitnum=100)
+    >>> page.total, page.returned, page.records[0]["id"]
+    (2345, 100, 1)
+
+Every request is a form-encoded POST (credentials in the body only, never in the URL) through
+:mod:`forecaster.lib.http`, which owns timeouts, TLS, redirects and the address guard. Answers
+are classified into :mod:`forecaster.systems.errors`; transient ones are retried per
+:class:`RetryPolicy`, set-up errors never are (WHMCS bans an IP after three failed logins).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from forecaster.lib import http
+from forecaster.systems import errors
+
+if TYPE_CHECKING:
+    from forecaster.systems.models import AccountingSystem
+
+log = logging.getLogger(__name__)
+
+TEST_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class InvoicePage:
+    """One GetInvoices answer."""
+
+    total: int  # WHMCS totalresults (counts rows it may never return)
+    start: int  # startnumber
+    returned: int  # numreturned
+    records: list[dict]  # raw invoice dicts, amounts as Decimal; [] when WHMCS sent none
+
+
+@dataclass
+class RetryPolicy:
+    """Exponential backoff with jitter for transient errors.
+
+    Attempt *n* (from 1) that fails waits ``min(max_delay, base_delay·2^(n-1))``, reduced by up
+    to ``jitter`` (a fraction) at random, or the server's ``Retry-After`` if longer. No more
+    than ``max_attempts`` requests and ``max_total`` seconds of waiting in all.
+    """
+
+    max_attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_total: float = 60.0
+    jitter: float = 0.5
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        wait = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        if self.jitter:
+            wait *= 1 - self.jitter * random.random()
+        if retry_after is not None:
+            wait = max(wait, retry_after)
+        return wait
+
+
+@dataclass
+class ConnectionResult:
+    """What "Test connection" found. ``ok`` with ``paid_invoices``, or the ``error``."""
+
+    ok: bool
+    paid_invoices: int | None = None
+    error: errors.RemoteError | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        if self.ok:
+            return f"Connection works: WHMCS holds {self.paid_invoices:,} paid invoices."
+        assert self.error is not None
+        return self.error.message
+
+    @property
+    def fix(self) -> str:
+        return "" if self.ok or self.error is None else self.error.fix
+
+    @property
+    def kind(self) -> str:
+        return "ok" if self.ok else (self.error.kind if self.error else "error")
+
+
+class WhmcsClient:
+    """A keep-alive connection to one WHMCS API. Use as a context manager or call ``close()``."""
+
+    def __init__(
+        self,
+        url: str,
+        identifier: str,
+        secret: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - immutable in practice
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.url = url
+        self._identifier = identifier
+        self._secret = secret
+        self.timeout = timeout
+        self.retry = retry
+        self.sleep = sleep
+        self.requests_made = 0
+        self._http = http.make_client(timeout=timeout, transport=transport)
+
+    def __repr__(self) -> str:  # never show the secret, even in a debugger or traceback
+        return f"<WhmcsClient {http.redact_url(self.url)}>"
+
+    @classmethod
+    def for_system(cls, system: AccountingSystem, **kwargs: Any) -> WhmcsClient:
+        """A client for a stored system (decrypts its secret; may raise ``DecryptionError``)."""
+        return cls(system.url, system.identifier, system.get_secret(), **kwargs)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> WhmcsClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- public calls ---------------------------------------------------------------------------
+
+    def get_invoices(
+        self,
+        *,
+        limitstart: int = 0,
+        limitnum: int = 25,
+        status: str | None = "Paid",
+        orderby: str = "id",
+        order: str = "asc",
+    ) -> InvoicePage:
+        """One page of GetInvoices. Retries transient errors; raises ``RemoteError`` subclasses."""
+        params: dict[str, str | int] = {
+            "action": "GetInvoices",
+            "orderby": orderby,
+            "order": order,
+            "limitstart": max(0, int(limitstart)),
+            "limitnum": max(1, int(limitnum)),
+        }
+        if status:
+            params["status"] = status
+        policy = self.retry
+        attempt = 0
+        waited = 0.0
+        while True:
+            attempt += 1
+            try:
+                return self._call(params, timeout=None)
+            except errors.RemoteError as exc:
+                if policy is None or not exc.retryable or attempt >= policy.max_attempts:
+                    raise
+                wait = policy.delay(attempt, getattr(exc, "retry_after", None))
+                if waited + wait > policy.max_total:
+                    raise
+                log.info(
+                    "WHMCS %s: %s; retrying in %.1fs (attempt %d of %d)",
+                    http.redact_url(self.url), exc.kind, wait, attempt + 1, policy.max_attempts,
+                )
+                self.sleep(wait)
+                waited += wait
+
+    def test_connection(self) -> ConnectionResult:
+        """One GetInvoices request (Paid, one row), short timeout, no retries. Never raises
+        ``RemoteError``: the diagnosis is in the result."""
+        params: dict[str, str | int] = {
+            "action": "GetInvoices", "status": "Paid", "limitstart": 0, "limitnum": 1,
+            "orderby": "id", "order": "asc",
+        }
+        warnings = []
+        if self.url.lower().startswith("http://"):
+            warnings.append(
+                "The connection is not encrypted (http://): the API secret and invoices cross "
+                "the network in clear text. Use https:// if WHMCS supports it."
+            )
+        try:
+            page = self._call(params, timeout=min(self.timeout, TEST_TIMEOUT))
+        except errors.RemoteError as exc:
+            return ConnectionResult(ok=False, error=exc, warnings=warnings)
+        return ConnectionResult(ok=True, paid_invoices=page.total, warnings=warnings)
+
+    # --- one request ----------------------------------------------------------------------------
+
+    def _call(self, params: dict[str, str | int], *, timeout: float | None) -> InvoicePage:
+        body = {
+            "identifier": self._identifier,
+            "secret": self._secret,
+            "responsetype": "json",
+            **params,
+        }
+        self.requests_made += 1
+        try:
+            response = http.post_form(self._http, self.url, body, timeout=timeout)
+        except http.OutboundError as exc:
+            raise _transport_error(exc) from None
+        return self._classify(response, int(params.get("limitstart", 0)))
+
+    def _classify(self, response: httpx.Response, limitstart: int) -> InvoicePage:
+        status = response.status_code
+        content = response.content
+        ctype = response.headers.get("content-type", "").lower()
+
+        if 300 <= status < 400:
+            raise _redirect_error(self.url, response.headers.get("location", ""))
+
+        head = content[:512].lstrip()
+        looks_json = head.startswith(b"{") or head.startswith(b"[")
+        if not ("json" in ctype or looks_json):
+            raise _non_json_error(response, head, ctype, self._secret)
+
+        try:
+            data = json.loads(content, parse_float=Decimal)
+        except (ValueError, UnicodeDecodeError):
+            if status >= 500 or status == 429:
+                raise _server_error(response) from None
+            raise errors.BadResponse(
+                "WHMCS sent an incomplete or invalid JSON answer (truncated?)."
+            ) from None
+        if not isinstance(data, dict):
+            raise errors.ResponseFormatChanged()
+
+        result = data.get("result", data.get("status"))
+        result = result.lower() if isinstance(result, str) else result
+        if result == "error":
+            message = data.get("message")
+            raise _whmcs_error(str(message) if message is not None else "", self._secret, status,
+                               response)
+        if status >= 500 or status == 429:
+            raise _server_error(response)
+        if result != "success":
+            raise errors.ResponseFormatChanged()
+        return _page(data, limitstart)
+
+
+# --- classification helpers --------------------------------------------------------------------
+
+_INVALID_IP = re.compile(r"^Invalid IP\s+(\S+)", re.IGNORECASE)
+_AUTH_MESSAGES = (
+    "invalid or missing credentials",
+    "authentication failed",
+    "invalid password provided",
+    "invalid administrative identifier",
+    "administrator account disabled",
+    "access denied",
+)
+
+
+def _counter(data: dict, key: str, default: int | None = None) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or value is None:
+        raise errors.ResponseFormatChanged(
+            f"WHMCS response format changed: the answer has no {key!r} counter."
+        )
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    raise errors.ResponseFormatChanged(
+        f"WHMCS response format changed: {key!r} is not a whole number."
+    )
+
+
+def _records(invoices: object) -> list[dict] | None:
+    """The invoice dicts inside ``invoices``; ``None`` when the shape is unrecognisable."""
+    if invoices in (None, "", [], {}):
+        return []
+    if isinstance(invoices, dict):
+        inner = invoices.get("invoice")
+        if inner in (None, "", [], {}):
+            return []
+        if isinstance(inner, dict):  # a single invoice rendered as an object
+            return [inner]
+        invoices = inner
+    if isinstance(invoices, list) and all(isinstance(r, dict) for r in invoices):
+        return invoices
+    return None
+
+
+def _page(data: dict, limitstart: int) -> InvoicePage:
+    total = _counter(data, "totalresults")
+    returned = _counter(data, "numreturned")
+    start = _counter(data, "startnumber", limitstart)
+    records = _records(data.get("invoices"))
+    if records is None or (returned > 0 and not records):
+        raise errors.ResponseFormatChanged(
+            "WHMCS response format changed: the invoices in the answer cannot be read."
+        )
+    return InvoicePage(total=total, start=start, returned=returned, records=records)
+
+
+def _transport_error(exc: http.OutboundError) -> errors.RemoteError:
+    if exc.kind == http.BLOCKED:
+        return errors.ForbiddenAddress(exc.message + " " + errors.ForbiddenAddress.message)
+    if exc.kind in (http.TLS_UNTRUSTED, http.TLS_HOSTNAME, http.TLS_OTHER):
+        return errors.TlsError(exc.message)
+    if exc.kind == http.TIMEOUT:
+        return errors.RemoteTimeout(exc.message)
+    if exc.kind in (http.DNS, http.REFUSED):
+        return errors.Unreachable(exc.message)
+    if exc.kind == http.TOO_LARGE:
+        return errors.BadResponse(exc.message, "Lower the Step so each page is smaller.")
+    return errors.BadResponse(exc.message)
+
+
+def _redirect_error(url: str, location: str) -> errors.NotAnApi:
+    target = http.redact_url(str(httpx.URL(url).join(location))) if location else ""
+    if target and url.lower().startswith("http://") and target.lower() == "https://" + url[7:].lower():
+        return errors.NotAnApi(
+            "WHMCS redirects http:// to https:// instead of answering the API.",
+            f"Change the URL to {target}",
+        )
+    where = f" to {target}" if target else ""
+    return errors.NotAnApi(
+        f"The URL answered with a redirect{where} instead of the API.",
+        "Enter the exact final address of the API (…/includes/api.php); redirects are never "
+        "followed because they drop the credentials.",
+    )
+
+
+def _non_json_error(
+    response: httpx.Response, head: bytes, ctype: str, secret: str
+) -> errors.RemoteError:
+    status = response.status_code
+    text = head.decode("utf-8", "replace")
+    lowered = text.lower()
+    if status >= 500 or status == 429:
+        return _server_error(response)
+    # Errors raised before WHMCS reads responsetype come as name=value pairs: result=error;message=…
+    if lowered.startswith("result="):
+        fields = dict(part.partition("=")[::2] for part in text.split(";"))
+        if fields.get("result", "").lower() == "error":
+            return _whmcs_error(fields.get("message", ""), secret, status, None)
+        return errors.NotAnApi(
+            "WHMCS answered in the NVP format instead of JSON.",
+            "Check the URL points at …/includes/api.php of WHMCS 7 or later.",
+        )
+    if lowered.startswith("<?xml") or "<whmcsapi" in lowered:
+        return errors.NotAnApi("The URL answered in XML, not the JSON the API was asked for.")
+    if not text.strip():
+        if status == 200:
+            return errors.BadResponse("WHMCS sent an empty answer.")
+        return errors.NotAnApi(f"The URL answered HTTP {status} with an empty body, not the API.")
+    if status == 404:
+        return errors.NotAnApi(
+            "Nothing was found at this URL (HTTP 404): it is not the WHMCS API.",
+            "Check the address; it must end in /includes/api.php under the WHMCS folder.",
+        )
+    if "html" in ctype or lowered.startswith("<"):
+        return errors.NotAnApi(
+            f"The URL answered with an HTML page (HTTP {status}), not the WHMCS API: a wrong "
+            "URL, or a firewall/CDN challenge page.",
+        )
+    return errors.NotAnApi(f"The URL answered HTTP {status} with something other than JSON.")
+
+
+def _retry_after(response: httpx.Response | None) -> float | None:
+    if response is None:
+        return None
+    raw = response.headers.get("retry-after", "").strip()
+    if not raw:
+        return None
+    if raw.isdigit():
+        return float(raw)
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _server_error(response: httpx.Response) -> errors.ServerError:
+    status = response.status_code
+    what = "is rate-limiting requests (HTTP 429)" if status == 429 else f"reported HTTP {status}"
+    return errors.ServerError(f"The WHMCS server {what}.", retry_after=_retry_after(response))
+
+
+def _whmcs_error(
+    message: str, secret: str, status: int, response: httpx.Response | None
+) -> errors.RemoteError:
+    text = " ".join(message.split())
+    lowered = text.lower()
+    match = _INVALID_IP.match(text)
+    if match:
+        return errors.IpNotAllowed(match.group(1)[:64])
+    if lowered.startswith("ip banned"):
+        return errors.IpBanned()
+    if lowered.startswith("invalid permissions"):
+        return errors.PermissionMissing()
+    if lowered in _AUTH_MESSAGES or lowered.startswith("access denied"):
+        label = text if len(text) < 60 else "Authentication Failed"
+        return errors.AuthenticationFailed(f"WHMCS refused the API credentials ({label}).")
+    if status >= 500 and response is not None:
+        return _server_error(response)
+    # Quote WHMCS's own short error text (a structured field, not the body), trimmed, and
+    # with the secret masked in case a server echoes it back.
+    if secret:
+        text = text.replace(secret, http.MASK)
+    quoted = text[:160] or "no message"
+    return errors.WhmcsError(f"WHMCS returned an error: {quoted}")
