@@ -1,2 +1,11 @@
+from django.urls import path, re_path
+
+from forecaster.reports import api
+
 app_name = "api"
-urlpatterns: list = []
+urlpatterns = [
+    path("revenue", api.revenue_api, name="revenue"),
+    path("systems", api.systems_api, name="systems"),
+    path("openapi.json", api.openapi_api, name="openapi"),
+    re_path(r"^(?P<rest>.*)$", api.not_found_api),
+]

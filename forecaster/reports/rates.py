@@ -229,26 +229,39 @@ def currencies_held(system_id: int) -> list[str]:
         last = cur
 
 
-def rate_warnings(systems) -> list[str]:
-    """Plain-text warnings about rates that would add different currencies together wrongly.
+@dataclass(frozen=True)
+class RateWarning:
+    """A rate problem of one system; ``str()`` is the message."""
+
+    system_id: int
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def rate_warnings(systems) -> list[RateWarning]:
+    """Warnings about rates that would add different currencies together wrongly.
 
     A system warns when invoices in more than one currency all fall back to its single fixed
     rate, or when a foreign currency is counted at the default rate 1.
     """
     base = base_currency()
-    out: list[str] = []
+    out: list[RateWarning] = []
     for system in systems:
         book = RateBook(system, base=base)
         on_fixed = [c for c in currencies_held(system.pk) if c and book.choice(c).kind == "fixed"]
         if len(on_fixed) > 1:
-            out.append(
+            out.append(RateWarning(
+                system.pk,
                 f"{system.name}: invoices in {', '.join(on_fixed)} are all converted with the one "
                 f"exchange rate {book.fixed} — set a rate per currency, or the report adds "
-                f"different currencies together."
-            )
+                f"different currencies together.",
+            ))
         elif on_fixed and book.fixed == ONE:
-            out.append(
+            out.append(RateWarning(
+                system.pk,
                 f"{system.name}: {on_fixed[0]} invoices are counted 1:1 as {base} — set the "
-                f"exchange rate if {on_fixed[0]} is not {base}."
-            )
+                f"exchange rate if {on_fixed[0]} is not {base}.",
+            ))
     return out
