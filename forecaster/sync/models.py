@@ -91,6 +91,19 @@ class SyncRun(models.Model):
     error_class = models.CharField(max_length=100, blank=True)
     error_message = models.CharField(max_length=1000, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    # Added by the sync engine (0002): the fix to apply, what happened along the way, and the
+    # checkpoint a full sync resumes from (see forecaster.sync.engine).
+    error_fix = models.CharField(max_length=500, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    drift = models.PositiveIntegerField(
+        default=0, help_text="Times the remote changed while paging and a page was re-read.")
+    remote_total = models.BigIntegerField(null=True, blank=True)
+    first_total = models.BigIntegerField(null=True, blank=True)
+    last_id = models.BigIntegerField(default=0, help_text="Highest WHMCS id staged so far.")
+    stage = models.BigIntegerField(
+        null=True, blank=True, help_text="Key of the staged rows this full sync writes/resumes.")
+    resumed_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -104,3 +117,57 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_mode_display()} of {self.system_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+class StagedInvoice(models.Model):
+    """A paid invoice read by a full sync that has not switched yet (one ``stage`` per sync).
+
+    Reports never read this table: the switch copies a complete stage into ``Invoice`` in one
+    transaction, so the previous figures stay in force until then.
+    """
+
+    stage = models.BigIntegerField()
+    whmcs_id = models.BigIntegerField()
+    number = models.CharField(max_length=100, blank=True)
+    date = models.DateField()
+    date_paid = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, default=PAID)
+    subtotal = models.DecimalField(max_digits=16, decimal_places=2)
+    tax = models.DecimalField(max_digits=16, decimal_places=2)
+    tax2 = models.DecimalField(max_digits=16, decimal_places=2)
+    credit = models.DecimalField(max_digits=16, decimal_places=2)
+    total = models.DecimalField(max_digits=16, decimal_places=2)
+    taxrate = models.DecimalField(max_digits=10, decimal_places=3)
+    taxrate2 = models.DecimalField(max_digits=10, decimal_places=3)
+    currency = models.CharField(max_length=8, blank=True)
+    rate = models.DecimalField(max_digits=18, decimal_places=6)
+    net_base = models.DecimalField(max_digits=16, decimal_places=2)
+    tax_base = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "whmcs_id"], name="staged_unique_per_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"stage {self.stage}: {self.whmcs_id}"
+
+
+class QuarantinedRecord(models.Model):
+    """A WHMCS record the sync could not read: its id and the reason — never its content."""
+
+    system = models.ForeignKey(AccountingSystem, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="quarantine")
+    whmcs_id = models.BigIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.system_id}:{self.whmcs_id}: {self.error}"

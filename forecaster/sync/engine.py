@@ -1,0 +1,783 @@
+"""The sync engine: bring the local copy of a system's paid invoices to exactly WHMCS's.
+
+Call it from anywhere (CLI, background task, test); it never sees a request::
+
+    run = run_sync(system, mode="full", trigger="cli")            # -> SyncRun (finished)
+    run = run_sync(system, mode="incremental", trigger="schedule",
+                   client=my_client, on_progress=lambda run: print(run.step, run.steps_total))
+
+``run_sync`` claims the system (one active run per system, enforced by the database; a second
+start raises :class:`AlreadyRunning`), runs, and records the outcome in the ``SyncRun`` and in the
+system's ``last_sync_*`` fields. It returns the run whether it succeeded or failed; only
+``AlreadyRunning`` is raised. ``stop`` (a ``threading.Event``) ends a run cleanly between steps,
+leaving it ``interrupted`` and resumable.
+
+Full sync
+    Pages ``GetInvoices status=Paid orderby=id order=asc``, ``Step`` new invoices per request
+    ("step k of n", n = ceil(totalresults / Step)). Every page after the first starts one row
+    early (``limitstart = next_offset - 1``): that overlap row must be the last id already read
+    (or an earlier one). If the page starts *after* it, invoices before our position left the
+    paid set while we paged and rows were skipped, so the offset backs off by a Step and the page
+    is read again (bounded; each counted in ``SyncRun.drift``). Rows are deduplicated by id.
+    Each page's rows go into ``StagedInvoice`` and the checkpoint (``next_offset``, ``last_id``,
+    ``step``) is written *in the same transaction*, so a killed sync resumes from its last
+    committed step, re-reading one row. Paging ends on an empty or short page or when
+    ``start + returned >= totalresults``, with a request ceiling. At the end one transaction
+    switches: invoices not in the stage are deleted (they stopped being Paid: refunded,
+    cancelled, deleted — the run records how many), new ones inserted, changed ones updated
+    (``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE`` something differs, so unchanged rows
+    keep the exchange rate they were converted with), and the report aggregates refreshed.
+    Until then reports show the previous figures. When the remote changed during paging
+    (``totalresults`` moved or an overlap mismatched) the cheap check below runs right after
+    the switch to catch changes in the part already read.
+
+Sync (cheap, incremental)
+    1. Read the newest invoices: ``order=desc``, Step per request, until a page reaches an id
+       we already hold (or the bottom). Each page is a complete picture of an id range, so the
+       local rows in that range are replaced by exactly the page (new, late-paid, changed and
+       no-longer-paid invoices in the newest range are all handled). ``b`` = the lowest id read.
+    2. Prove the older part: with ``Lb`` local invoices below ``b``, ask for the two rows at
+       ascending positions ``Lb-1`` and ``Lb``. They must be our highest id below ``b`` and
+       ``b`` itself; then the remote holds as many paid invoices below ``b`` as we do, up to the
+       same id. That is the whole "nothing new" sync: 2 requests (d new: ceil((d+1)/Step) + 1).
+    3. Otherwise bisect with one-row requests (about log2(n)) for the first position where
+       the remote id differs from ours, read one Step page from there, replace that id range,
+       and check again — at most a few times, then fall back to a full sync (recorded in the
+       run's note) rather than be wrong.
+    Limits: a refund balanced by a late payment below ``b`` keeps both counts and positions
+    equal and escapes the cheap check; the daily schedule therefore runs a full reconciliation
+    every ``FULL_RECONCILE_DAYS`` (reliability R10). If ``totalresults`` changes during a cheap
+    sync it starts over once, then falls back to a full sync.
+
+Removed invoices are deleted from ``Invoice`` (the product keeps only the paid set; the
+history of each run says how many left).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from forecaster.lib.money import convert
+from forecaster.reports import aggregates
+from forecaster.reports.rates import RateBook
+from forecaster.sync.models import PAID, Invoice, QuarantinedRecord, StagedInvoice, SyncRun
+from forecaster.systems.errors import RemoteError
+from forecaster.systems.models import AccountingSystem
+from forecaster.systems.whmcs.records import BadRecord, FormatChanged, InvoiceRecord, parse_page
+
+log = logging.getLogger(__name__)
+
+# A running sync writes a heartbeat at least once per step; one silent for this long was
+# killed (SIGKILL, power loss) and must not block the system forever.
+STALE_AFTER = timedelta(minutes=10)
+# A queued run waits for the worker; one waiting this long will never start.
+QUEUED_STALE_AFTER = timedelta(hours=6)
+MAX_DRIFT_RETRIES = 50  # page re-reads per run when the remote shifts under us
+MAX_REPAIRS = 4  # bisection repairs per cheap sync before falling back to a full sync
+MAX_CHEAP_PAGES = 50  # newest pages a cheap sync reads before a full sync is cheaper
+# Content compared to decide whether a held invoice changed (rate/base amounts excluded: a
+# rate change is applied to history only on request).
+CONTENT = ("number", "date", "date_paid", "status", "subtotal", "tax", "tax2", "credit", "total",
+           "taxrate", "taxrate2", "currency")
+STORED = (*CONTENT, "rate", "net_base", "tax_base")
+
+
+class AlreadyRunning(Exception):
+    """A sync of this system is queued or running."""
+
+    def __init__(self, system: AccountingSystem) -> None:
+        super().__init__(f"A sync of {system.name} is already running.")
+
+
+class SyncStopped(Exception):
+    """The run was asked to stop (SIGTERM, Ctrl-C) between two steps."""
+
+
+class SyncFailed(Exception):
+    """A failure of the sync itself (not of the remote), with a message and a fix."""
+
+    def __init__(self, message: str, fix: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+
+class PageSource(Protocol):
+    """What the engine needs from a client (``WhmcsClient`` or a test double)."""
+
+    requests_made: int
+
+    def get_invoices(self, *, limitstart: int = 0, limitnum: int = 25, status: str = "Paid",
+                     orderby: str = "id", order: str = "asc") -> Any: ...
+
+
+def _fault(point: str) -> None:
+    """Statement boundaries of a page commit; tests patch this to inject a crash (R1, R4)."""
+
+
+# --- claiming a system (R11) -------------------------------------------------------------------
+
+def expire_stale(system_id: int, now: datetime | None = None) -> int:
+    """Mark runs left active by a killed process as interrupted; returns how many."""
+    now = now or timezone.now()
+    message = "The sync stopped without finishing (its process ended); it can be resumed."
+    running = SyncRun.objects.filter(system_id=system_id, status=SyncRun.Status.RUNNING,
+                                     heartbeat_at__lt=now - STALE_AFTER)
+    queued = SyncRun.objects.filter(system_id=system_id, status=SyncRun.Status.QUEUED,
+                                    created_at__lt=now - QUEUED_STALE_AFTER)
+    n = running.update(status=SyncRun.Status.INTERRUPTED, finished_at=now, error_class="Stale",
+                       error_message=message)
+    n += queued.update(status=SyncRun.Status.INTERRUPTED, finished_at=now, error_class="Stale",
+                       error_message="The sync waited too long for the background worker.",
+                       error_fix="Check that `forecaster serve` (or `forecaster db_worker`) runs.")
+    return n
+
+
+def claim(system: AccountingSystem, mode: str, trigger: str, *, queued: bool = False) -> SyncRun:
+    """Create the system's one active run, or raise :class:`AlreadyRunning`.
+
+    The partial unique index ``one_active_sync_per_system`` decides races between threads,
+    processes and workers: exactly one INSERT wins, on SQLite and PostgreSQL alike.
+    """
+    now = timezone.now()
+    expire_stale(system.pk, now)
+    status = SyncRun.Status.QUEUED if queued else SyncRun.Status.RUNNING
+    try:
+        with transaction.atomic():
+            return SyncRun.objects.create(
+                system=system, mode=mode, trigger=trigger, status=status,
+                started_at=None if queued else now, heartbeat_at=now,
+            )
+    except IntegrityError:
+        raise AlreadyRunning(system) from None
+
+
+def active_run(system: AccountingSystem) -> SyncRun | None:
+    """The system's queued or running sync, if any."""
+    return SyncRun.objects.filter(system=system, status__in=SyncRun.ACTIVE).first()
+
+
+# --- the public entry point ----------------------------------------------------------------------
+
+def run_sync(
+    system: AccountingSystem,
+    mode: str = "incremental",
+    trigger: str = "cli",
+    *,
+    client: PageSource | None = None,
+    on_progress: Callable[[SyncRun], None] | None = None,
+    run: SyncRun | None = None,
+    stop: threading.Event | None = None,
+    resume: bool = True,
+    prefetch: bool = True,
+) -> SyncRun:
+    """Run one sync of ``system`` to its end and return its ``SyncRun``.
+
+    ``mode`` is ``"full"`` or ``"incremental"``; ``trigger`` ``"user"``, ``"schedule"`` or
+    ``"cli"``. Pass ``run`` to execute a run already claimed (queued by the web UI). ``client``
+    defaults to ``WhmcsClient.for_system(system)``. ``resume=False`` makes a full sync start over
+    instead of continuing an interrupted one. Raises only :class:`AlreadyRunning`.
+    """
+    if run is None:
+        run = claim(system, mode, trigger)
+    else:
+        now = timezone.now()
+        SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.RUNNING, started_at=now,
+                                                 heartbeat_at=now)
+        run.refresh_from_db()
+    own_client = client is None
+    outcome: BaseException | None = None
+    try:
+        if client is None:
+            from forecaster.systems.whmcs.client import WhmcsClient
+
+            client = WhmcsClient.for_system(system)
+        engine = Engine(system, run, client, on_progress=on_progress, stop=stop, prefetch=prefetch)
+        if run.mode == SyncRun.Mode.FULL:
+            engine.full(resume=resume)
+        else:
+            engine.incremental()
+    except BaseException as exc:  # recorded below; KeyboardInterrupt included (CLI Ctrl-C)
+        outcome = exc
+    finally:
+        if client is not None:
+            run.requests = client.requests_made
+        if own_client and client is not None:
+            client.close()
+    _finish(system, run, outcome)
+    if outcome is not None and not isinstance(outcome, Exception | KeyboardInterrupt):
+        raise outcome
+    return run
+
+
+def _finish(system: AccountingSystem, run: SyncRun, exc: BaseException | None) -> None:
+    now = timezone.now()
+    run.finished_at = now
+    run.heartbeat_at = now
+    if exc is None:
+        run.status = SyncRun.Status.SUCCEEDED
+    elif isinstance(exc, SyncStopped | KeyboardInterrupt):
+        run.status = SyncRun.Status.INTERRUPTED
+        run.error_class = "Interrupted"
+        run.error_message = "The sync was stopped before it finished."
+        run.error_fix = "Start it again: a full sync continues from its last completed step."
+    else:
+        run.status = SyncRun.Status.FAILED
+        if isinstance(exc, RemoteError):
+            run.error_class = exc.kind
+            run.error_message = exc.message[:1000]
+            run.error_fix = exc.fix[:500]
+        elif isinstance(exc, FormatChanged):
+            run.error_class = "ResponseFormatChanged"
+            run.error_message = str(exc)[:1000]
+            run.error_fix = "Check that the system runs a supported WHMCS version; report this."
+        elif type(exc).__name__ == "DecryptionError":
+            run.error_class = "DecryptionError"
+            run.error_message = "The stored API secret cannot be decrypted (the key changed?)."
+            run.error_fix = "Enter the API secret again in the system's settings."
+        elif isinstance(exc, SyncFailed):
+            run.error_class = "SyncFailed"
+            run.error_message = exc.message[:1000]
+            run.error_fix = exc.fix[:500]
+        else:
+            # Unexpected: keep the class only (its text could quote data) and log the traceback.
+            log.error("sync %s of system %s failed", run.pk, system.pk, exc_info=exc)
+            run.error_class = type(exc).__name__[:100]
+            run.error_message = "An unexpected error stopped the sync; the server log has details."
+            run.error_fix = "Try again; if it keeps failing, report it with the log."
+    run.save()
+    message = summary(run)
+    fields: dict[str, Any] = {"last_sync_at": now, "last_sync_ok": exc is None,
+                              "last_sync_message": message[:500]}
+    if exc is None and run.remote_total is not None:
+        fields["remote_total"] = run.remote_total
+    AccountingSystem.objects.filter(pk=system.pk).update(**fields)
+    for key, value in fields.items():
+        setattr(system, key, value)
+    log.info("sync %s of system %s: %s", run.pk, system.pk, message)
+
+
+def summary(run: SyncRun) -> str:
+    """One line for the CLI, the list of systems and logs (never client data or secrets)."""
+    if run.status == SyncRun.Status.SUCCEEDED:
+        text = (f"{run.get_mode_display()} done: {run.inserted} new, {run.updated} changed, "
+                f"{run.removed} removed")
+        if run.quarantined:
+            text += f", {run.quarantined} unreadable (quarantined)"
+        return f"{text}; {run.requests} requests."
+    if run.status == SyncRun.Status.INTERRUPTED:
+        return f"{run.get_mode_display()} interrupted at step {run.step}: {run.error_message}"
+    if run.status == SyncRun.Status.FAILED:
+        return f"{run.get_mode_display()} failed: {run.error_message} {run.error_fix}".strip()
+    return f"{run.get_mode_display()} {run.get_status_display().lower()}"
+
+
+# --- the engine ----------------------------------------------------------------------------------
+
+@dataclass
+class Page:
+    """A parsed answer: ``ids`` in answer order (``None`` for an unreadable id)."""
+
+    total: int
+    start: int
+    limit: int
+    returned: int
+    ids: list[int | None]
+    records: list[InvoiceRecord]
+    bad: list[BadRecord]
+
+    @property
+    def short(self) -> bool:
+        return self.returned < self.limit
+
+
+class Engine:
+    """One run's work, as steps a test can drive: ``full_step()``, ``switch()``, ``incremental()``."""
+
+    def __init__(self, system: AccountingSystem, run: SyncRun, client: PageSource, *,
+                 on_progress: Callable[[SyncRun], None] | None = None,
+                 stop: threading.Event | None = None, prefetch: bool = True) -> None:
+        self.system = system
+        self.run = run
+        self.client = client
+        self.on_progress = on_progress
+        self.stop = stop
+        self.prefetch = prefetch
+        self.size = max(1, int(system.step))
+        self.rates = RateBook(system)
+        self.tz = ZoneInfo(settings.TIME_ZONE)
+        self.totals: set[int] = set()
+        self._pool: ThreadPoolExecutor | None = None
+        self._ahead: tuple[tuple, Future] | None = None
+
+    # -- remote reads ----------------------------------------------------------------------
+
+    def _request(self, start: int, limit: int, order: str = "asc") -> Any:
+        return self.client.get_invoices(limitstart=start, limitnum=limit, status=PAID,
+                                        orderby="id", order=order)
+
+    def fetch(self, start: int, limit: int, order: str = "asc") -> Page:
+        """One page, parsed; from the prefetched request when it asked exactly this."""
+        key = (start, limit, order)
+        raw = None
+        if self._ahead is not None:
+            ahead_key, future = self._ahead
+            self._ahead = None
+            if ahead_key == key:
+                raw = future.result()
+            else:
+                _settle(future)
+        if raw is None:
+            raw = self._request(start, limit, order)
+        return self._parse(raw, start, limit)
+
+    def fetch_ahead(self, start: int, limit: int, order: str = "asc") -> None:
+        """Start the request for the next page while this one is written (one page ahead)."""
+        if not self.prefetch:
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch")
+        self._ahead = ((start, limit, order),
+                       self._pool.submit(self._request, start, limit, order))
+
+    def close(self) -> None:
+        if self._ahead is not None:
+            _settle(self._ahead[1])
+            self._ahead = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def _parse(self, raw: Any, start: int, limit: int) -> Page:
+        good, bad = parse_page(raw.records, self.tz)
+        ids: list[int | None] = []
+        for item in raw.records:
+            value = item.get("id") if isinstance(item, dict) else None
+            try:
+                num = int(value) if not isinstance(value, bool) and value is not None else None
+            except (TypeError, ValueError):
+                num = None
+            ids.append(num)
+        self.totals.add(raw.total)
+        self.run.remote_total = raw.total
+        paid = [r for r in good if r.status.lower() == "paid"]
+        return Page(total=raw.total, start=start, limit=limit,
+                    returned=len(raw.records), ids=ids, records=paid, bad=bad)
+
+    def _check_stop(self) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise SyncStopped()
+
+    def _progress(self) -> None:
+        self.run.requests = self.client.requests_made
+        if self.on_progress is not None:
+            self.on_progress(self.run)
+
+    def _row(self, rec: InvoiceRecord) -> dict[str, Any]:
+        rate = self.rates.rate(rec.currency, rec.date)
+        return {
+            "whmcs_id": rec.whmcs_id, "number": rec.number, "date": rec.date,
+            "date_paid": rec.date_paid, "status": PAID, "subtotal": rec.subtotal, "tax": rec.tax,
+            "tax2": rec.tax2, "credit": rec.credit, "total": rec.total, "taxrate": rec.taxrate,
+            "taxrate2": rec.taxrate2, "currency": rec.currency, "rate": rate,
+            "net_base": convert(rec.subtotal, rate), "tax_base": convert(rec.tax + rec.tax2, rate),
+        }
+
+    def _quarantine(self, bad: list[BadRecord]) -> int:
+        """Store unreadable records (id + reason only); returns how many."""
+        if bad:
+            QuarantinedRecord.objects.bulk_create([
+                QuarantinedRecord(system_id=self.system.pk, run_id=self.run.pk,
+                                  whmcs_id=b.whmcs_id, error=b.reason[:300]) for b in bad
+            ])
+        return len(bad)
+
+    # -- full sync ------------------------------------------------------------------------
+
+    def full(self, resume: bool = True) -> None:
+        """Page everything into a stage, switch atomically, verify if the remote moved."""
+        try:
+            self.prepare_full(resume)
+            while self.full_step():
+                self._check_stop()
+            self._check_stop()
+            self.switch()
+        finally:
+            self.close()
+        if len(self.totals) > 1 or self.run.drift:
+            self.run.note = _join(self.run.note, "WHMCS changed while the sync read it; "
+                                  "the newest state was checked afterwards.")
+            self.incremental(allow_full=False)
+
+    def prepare_full(self, resume: bool = True) -> None:
+        """Choose the stage: continue the last interrupted full sync, or start a new one."""
+        run = self.run
+        run.mode = SyncRun.Mode.FULL
+        previous = None
+        if resume:
+            previous = (SyncRun.objects.filter(system=self.system, mode=SyncRun.Mode.FULL)
+                        .exclude(pk=run.pk).order_by("-created_at", "-id").first())
+            if previous is None or previous.status not in (SyncRun.Status.FAILED,
+                                                           SyncRun.Status.INTERRUPTED) \
+                    or previous.stage is None or previous.next_offset == 0:
+                previous = None
+        stale = SyncRun.objects.filter(system=self.system, stage__isnull=False).exclude(pk=run.pk)
+        if previous is not None:
+            stale = stale.exclude(stage=previous.stage)
+            run.stage = previous.stage
+            run.resumed_from = previous
+            for name in ("next_offset", "last_id", "first_total", "step", "steps_total", "pages"):
+                setattr(run, name, getattr(previous, name))
+            run.note = f"Resumed from step {previous.step}."
+        else:
+            run.stage = run.pk
+            run.next_offset = run.last_id = run.step = run.pages = 0
+            run.first_total = None
+        if run.first_total is not None:
+            self.totals.add(run.first_total)
+        old_stages = list(stale.values_list("stage", flat=True).distinct())
+        with transaction.atomic():
+            if old_stages:
+                StagedInvoice.objects.filter(stage__in=old_stages).delete()
+                SyncRun.objects.filter(stage__in=old_stages).update(stage=None)
+            if previous is None:
+                StagedInvoice.objects.filter(stage=run.stage).delete()
+            run.heartbeat_at = timezone.now()
+            run.save()
+
+    def full_step(self) -> bool:
+        """Read and commit one page; ``False`` when the last page has been read."""
+        run = self.run
+        offset = run.next_offset
+        retries = 0
+        while True:
+            start = offset - 1 if offset > 0 else 0
+            limit = self.size + 1 if offset > 0 else self.size
+            page = self.fetch(start, limit)
+            first = page.ids[0] if page.ids else None
+            # The overlap row (or an earlier one) must come first; otherwise rows moved back
+            # past our position while we paged and some would be skipped.
+            if offset == 0 or (first is not None and first <= run.last_id):
+                break
+            if page.returned == 0 and page.total == 0:
+                break
+            retries += 1
+            run.drift += 1
+            if run.drift > MAX_DRIFT_RETRIES:
+                raise SyncFailed("WHMCS invoices kept changing while the sync read them.",
+                                 "Run the sync again when WHMCS is quieter.")
+            offset = max(0, offset - self.size * (2 ** min(retries - 1, 6)))
+        if offset > 0 and first is not None and first < run.last_id and page.ids[:1] != [run.last_id]:
+            run.drift += 1  # rows inserted before our position: harmless duplicates
+        end = start + page.returned
+        done = page.returned == 0 or page.short or end >= page.total
+        if run.first_total is None:
+            run.first_total = page.total
+        new_last = max([run.last_id, *(i for i in page.ids if i is not None)])
+        if not done:
+            self.fetch_ahead(end - 1, self.size + 1)
+        self.commit_page(page, end, new_last)
+        return not done
+
+    def commit_page(self, page: Page, next_offset: int, last_id: int) -> None:
+        """Stage the page's rows and advance the checkpoint in ONE transaction (R4)."""
+        run = self.run
+        rows = {r.whmcs_id: r for r in page.records}  # dedupe within a page
+        staged = [StagedInvoice(stage=run.stage, **self._row(r)) for r in rows.values()]
+        steps_total = max(1, math.ceil(page.total / self.size)) if page.total else 0
+        with transaction.atomic():
+            StagedInvoice.objects.bulk_create(
+                staged, update_conflicts=True, unique_fields=["stage", "whmcs_id"],
+                update_fields=list(STORED),
+            )
+            _fault("rows-written")
+            quarantined = run.quarantined + self._quarantine(page.bad)
+            step = run.step + 1
+            SyncRun.objects.filter(pk=run.pk).update(
+                next_offset=next_offset, last_id=last_id, step=step, pages=run.pages + 1,
+                steps_total=max(steps_total, step), first_total=run.first_total,
+                remote_total=page.total, requests=self.client.requests_made,
+                quarantined=quarantined, drift=run.drift, heartbeat_at=timezone.now(),
+            )
+            _fault("checkpoint-written")
+        # Only after the commit does the in-memory run advance with the database.
+        run.quarantined = quarantined
+        run.next_offset, run.last_id, run.step, run.pages = next_offset, last_id, step, run.pages + 1
+        run.steps_total = max(steps_total, step)
+        self._progress()
+
+    def switch(self) -> None:
+        """Make the stage the system's invoices in one transaction (R6) and clean it up."""
+        run = self.run
+        system_id = self.system.pk
+        inv = connection.ops.quote_name(Invoice._meta.db_table)
+        stg = connection.ops.quote_name(StagedInvoice._meta.db_table)
+        cols = ", ".join(STORED)
+        differs = " OR ".join(f"{inv}.{c} IS DISTINCT FROM excluded.{c}" for c in CONTENT)
+        differs_join = " OR ".join(f"i.{c} IS DISTINCT FROM s.{c}" for c in CONTENT)
+        stage = run.stage
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(f"SELECT COUNT(*) FROM {stg} s WHERE s.stage = %s AND NOT EXISTS "  # noqa: S608
+                        f"(SELECT 1 FROM {inv} i WHERE i.system_id = %s AND i.whmcs_id = s.whmcs_id)",
+                        [stage, system_id])
+            inserted = cur.fetchone()[0]
+            cur.execute(f"SELECT COUNT(*) FROM {inv} i WHERE i.system_id = %s AND NOT EXISTS "  # noqa: S608
+                        f"(SELECT 1 FROM {stg} s WHERE s.stage = %s AND s.whmcs_id = i.whmcs_id)",
+                        [system_id, stage])
+            removed = cur.fetchone()[0]
+            cur.execute(f"SELECT COUNT(*) FROM {stg} s JOIN {inv} i ON i.system_id = %s AND "  # noqa: S608
+                        f"i.whmcs_id = s.whmcs_id WHERE s.stage = %s AND ({differs_join})",
+                        [system_id, stage])
+            updated = cur.fetchone()[0]
+            changed = inserted + removed + updated
+            days: set[date] | None = None
+            paid_days: set[date] | None = None
+            if 0 < changed <= 20_000:
+                days, paid_days = set(), set()
+                # Old values of removed and updated rows, new values of inserted and updated.
+                cur.execute(f"SELECT i.date, i.date_paid FROM {inv} i WHERE i.system_id = %s AND "  # noqa: S608
+                            f"NOT EXISTS (SELECT 1 FROM {stg} s WHERE s.stage = %s AND "
+                            f"s.whmcs_id = i.whmcs_id AND NOT ({differs_join}))",
+                            [system_id, stage])
+                _collect_days(cur, days, paid_days)
+                cur.execute(f"SELECT s.date, s.date_paid FROM {stg} s WHERE s.stage = %s AND "  # noqa: S608
+                            f"NOT EXISTS (SELECT 1 FROM {inv} i WHERE i.system_id = %s AND "
+                            f"i.whmcs_id = s.whmcs_id AND NOT ({differs_join}))",
+                            [stage, system_id])
+                _collect_days(cur, days, paid_days)
+            if changed:
+                cur.execute(f"DELETE FROM {inv} WHERE system_id = %s AND NOT EXISTS "  # noqa: S608
+                            f"(SELECT 1 FROM {stg} s WHERE s.stage = %s AND s.whmcs_id = {inv}.whmcs_id)",
+                            [system_id, stage])
+                _fault("switch-deleted")
+                updates = ", ".join(f"{c} = excluded.{c}" for c in (*STORED, "synced_at"))
+                cur.execute(
+                    f"INSERT INTO {inv} (system_id, whmcs_id, {cols}, synced_at) "  # noqa: S608
+                    f"SELECT %s, whmcs_id, {cols}, %s FROM {stg} WHERE stage = %s "
+                    f"ON CONFLICT (system_id, whmcs_id) DO UPDATE SET {updates} WHERE {differs}",
+                    [system_id, timezone.now(), stage])
+                aggregates.refresh(system_id, days, paid_days)
+            now = timezone.now()
+            run.inserted += inserted
+            run.updated += updated
+            run.removed += removed
+            SyncRun.objects.filter(pk=run.pk).update(
+                inserted=run.inserted, updated=run.updated, removed=run.removed,
+                note=run.note, heartbeat_at=now,
+            )
+            AccountingSystem.objects.filter(pk=system_id).update(last_full_sync_at=now)
+            self.system.last_full_sync_at = now
+        # The stage is spent; dropping it is not part of the switch (a crash here loses nothing).
+        StagedInvoice.objects.filter(stage=stage).delete()
+        SyncRun.objects.filter(system_id=system_id, stage=stage).update(stage=None)
+        run.stage = None
+        self._progress()
+
+    # -- cheap sync ----------------------------------------------------------------------
+
+    def incremental(self, allow_full: bool = True) -> None:
+        """The cheap sync described in the module docstring; may fall back to a full sync."""
+        if allow_full and self.system.last_full_sync_at is None:
+            self._fallback(allow_full, "First sync of this system: a full sync.")
+            return
+        for _attempt in range(2):
+            self.totals = set()
+            exact = self._cheap_pass()
+            if exact and len(self.totals) <= 1:
+                return
+            if exact:  # the remote changed during the pass: look once more
+                self.run.drift += 1
+                continue
+            break
+        self._fallback(allow_full, "Sync could not prove the copy exact with a few requests, "
+                                   "so it ran a full reconciliation.")
+
+    def _fallback(self, allow_full: bool, note: str) -> None:
+        if not allow_full:
+            self.run.note = _join(self.run.note, "Some changes may remain for the next sync.")
+            return
+        if note:
+            self.run.note = _join(self.run.note, note)
+        self.run.mode = SyncRun.Mode.FULL
+        self.run.save(update_fields=["mode", "note", "drift", "heartbeat_at"])
+        self.full(resume=True)
+
+    def _cheap_pass(self) -> bool:
+        """Steps 1–3 of the cheap sync; ``True`` when the copy is proven exact."""
+        run = self.run
+        held = Invoice.objects.filter(system=self.system)
+        max_local = held.aggregate(m=Max("whmcs_id"))["m"] or 0
+        upper: int | None = None  # exclusive upper bound of the next window
+        offset = 0
+        pages = 0
+        while True:
+            self._check_stop()
+            start = offset - 1 if offset > 0 else 0
+            limit = self.size + 1 if offset > 0 else self.size
+            page = self.fetch(start, limit, order="desc")
+            pages += 1
+            if offset > 0 and (not page.ids or page.ids[0] is None or page.ids[0] < upper):
+                # A newer invoice left the paid set: rows moved up past our position.
+                run.drift += 1
+                return False
+            rows = [r for r in page.records if upper is None or r.whmcs_id < upper]
+            ids = [i for i in page.ids if i is not None]
+            bottom = page.short or page.returned == 0
+            lower = 0 if bottom else min(ids)
+            self.apply_window(lower, upper, rows, page.bad)
+            run.step += 1
+            run.steps_total = run.step
+            self._progress()
+            if bottom:
+                return True  # every paid invoice has been compared
+            if lower <= max_local:
+                break
+            if pages >= MAX_CHEAP_PAGES:
+                return False
+            upper = lower
+            offset = start + page.returned
+        b = lower
+        for _repair in range(MAX_REPAIRS + 1):
+            below = held.filter(whmcs_id__lt=b)
+            count = below.count()
+            local_last = below.order_by("-whmcs_id").values_list("whmcs_id", flat=True).first()
+            got = self._ids_at(max(count - 1, 0), 2 if count else 1)
+            want = [local_last, b] if count else [b]
+            if got == want:
+                return True
+            if _repair == MAX_REPAIRS:
+                return False
+            # Bisect for the first position whose remote id differs from ours.
+            if count and got[:1] == [local_last]:
+                p = count
+            else:
+                lo, hi = 0, max(count - 1, 0)
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    local_mid = below.order_by("whmcs_id").values_list("whmcs_id", flat=True)[mid]
+                    if self._ids_at(mid, 1) == [local_mid]:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                p = lo
+            window_lower = 0
+            if p > 0:
+                window_lower = below.order_by("whmcs_id").values_list("whmcs_id", flat=True)[p - 1] + 1
+            page = self.fetch(p, self.size)
+            ids = [i for i in page.ids if i is not None]
+            window_upper = b if page.short or not ids or max(ids) >= b else max(ids) + 1
+            rows = [r for r in page.records if window_lower <= r.whmcs_id < window_upper]
+            self.apply_window(window_lower, window_upper, rows, page.bad)
+            run.step += 1
+            run.steps_total = run.step
+            self._progress()
+        return False
+
+    def _ids_at(self, start: int, limit: int) -> list[int | None]:
+        self._check_stop()
+        page = self.fetch(start, limit)
+        return page.ids[:limit]
+
+    def apply_window(self, lower: int, upper: int | None, records: list[InvoiceRecord],
+                     bad: list[BadRecord]) -> None:
+        """Make the held invoices with ``lower <= id < upper`` exactly ``records``, in one
+        transaction with the aggregates (an id range read completely from WHMCS)."""
+        run = self.run
+        remote = {r.whmcs_id: self._row(r) for r in records}
+        # A quarantined id keeps its held copy: unreadable now is not "no longer paid".
+        keep = {b.whmcs_id for b in bad if b.whmcs_id is not None}
+        now = timezone.now()
+        with transaction.atomic():
+            held = Invoice.objects.filter(system=self.system, whmcs_id__gte=lower)
+            if upper is not None:
+                held = held.filter(whmcs_id__lt=upper)
+            local = {row["whmcs_id"]: row for row in held.values("id", "whmcs_id", *STORED)}
+            new, changed, gone = [], [], []
+            days: set[date] = set()
+            paid_days: set[date] = set()
+            for wid, row in remote.items():
+                old = local.get(wid)
+                if old is None:
+                    new.append(Invoice(system=self.system, **row))
+                elif any(_norm(old[c]) != _norm(row[c]) for c in CONTENT):
+                    changed.append(Invoice(id=old["id"], system=self.system, synced_at=now, **row))
+                    _add_days(old, days, paid_days, self.tz)
+                else:
+                    continue
+                _add_days(row, days, paid_days, self.tz)
+            for wid, old in local.items():
+                if wid not in remote and wid not in keep:
+                    gone.append(old["id"])
+                    _add_days(old, days, paid_days, self.tz)
+            if new:
+                Invoice.objects.bulk_create(new, batch_size=1000)
+            if changed:
+                Invoice.objects.bulk_update(changed, [*STORED, "synced_at"], batch_size=500)
+            if gone:
+                Invoice.objects.filter(id__in=gone).delete()
+            if new or changed or gone:
+                aggregates.refresh(self.system.pk, days, paid_days)
+            run.quarantined += self._quarantine(bad)
+            run.inserted += len(new)
+            run.updated += len(changed)
+            run.removed += len(gone)
+            SyncRun.objects.filter(pk=run.pk).update(
+                inserted=run.inserted, updated=run.updated, removed=run.removed,
+                quarantined=run.quarantined, step=run.step + 1,
+                requests=self.client.requests_made, heartbeat_at=timezone.now(),
+                remote_total=run.remote_total,
+            )
+
+
+def _settle(future: Future) -> None:
+    """Wait for an unwanted prefetch so the client is idle again; its outcome is dropped."""
+    with contextlib.suppress(Exception):  # the page was not needed
+        future.result()
+
+
+def _join(note: str, more: str) -> str:
+    return f"{note} {more}".strip()[:500]
+
+
+def _norm(value: Any) -> Any:
+    # Decimal("10.00") == Decimal("10") and aware datetimes compare across zones, so values
+    # read back from either database compare equal to freshly parsed ones.
+    return value
+
+
+def _local_day(value: datetime, tz: ZoneInfo) -> date:
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    return value.astimezone(tz).date()
+
+
+def _add_days(row: dict, days: set[date], paid_days: set[date], tz: ZoneInfo) -> None:
+    days.add(row["date"])
+    if row.get("date_paid") is not None:
+        paid_days.add(_local_day(row["date_paid"], tz))
+
+
+def _collect_days(cur: Any, days: set[date], paid_days: set[date]) -> None:
+    tz = ZoneInfo(settings.TIME_ZONE)
+    for day, paid in cur.fetchall():
+        if isinstance(day, str):
+            day = date.fromisoformat(day[:10])
+        days.add(day)
+        if paid is not None:
+            if isinstance(paid, str):
+                paid = datetime.fromisoformat(paid)
+            paid_days.add(_local_day(paid, tz))

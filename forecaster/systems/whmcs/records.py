@@ -1,0 +1,199 @@
+"""Read one WHMCS GetInvoices invoice object into the fields we are allowed to keep.
+
+    >>> rec = parse_invoice({"id": 7, "invoicenum": "FV/1", "date": "2024-01-05",
+    ...     "datepaid": "0000-00-00 00:00:00", "status": "Paid", "subtotal": "10.00",
+    ...     "tax": "2.30", "tax2": "0.00", "credit": "0.00", "total": "12.30",
+    ...     "taxrate": "23.000", "taxrate2": "0.000", "currencycode": "PLN",
+    ...     "firstname": "never kept"})
+    >>> rec.whmcs_id, rec.total, rec.date_paid
+    (7, Decimal('12.30'), None)
+
+This is a *whitelist*: only the fields of :class:`InvoiceRecord` are read, so anything else
+WHMCS sends (client names, company, e-mail, notes, user id, payment method) is never stored
+(product S5, reliability P1/P2). Numbers may arrive as ints, strings or ``Decimal`` (JSON is
+parsed with ``parse_float=Decimal``); older WHMCS versions send every field as a string.
+
+A record that cannot be read raises :class:`BadRecord`; the sync quarantines it (id + reason,
+no content) and goes on. :func:`parse_page` raises :class:`FormatChanged` when a required field
+is missing from *every* record of a page: that is a changed API, not a bad record.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from forecaster.lib.money import parse_amount
+
+# Fields a record cannot be read without. The rest default when absent (older versions).
+REQUIRED = ("id", "date", "status", "subtotal", "total")
+_AMOUNT_LIMIT = Decimal(10) ** 14  # DecimalField(max_digits=16, decimal_places=2)
+_RATE_LIMIT = Decimal(10) ** 7  # DecimalField(max_digits=10, decimal_places=3)
+_CURRENCY = re.compile(r"^[A-Za-z0-9]{1,8}$")
+_ZERO_DATES = ("", "0000-00-00", "0000-00-00 00:00:00")
+
+
+class BadRecord(ValueError):
+    """One record could not be read. ``str()`` is a short reason with no record content."""
+
+    def __init__(self, whmcs_id: int | None, reason: str) -> None:
+        super().__init__(reason)
+        self.whmcs_id = whmcs_id
+        self.reason = reason
+
+
+class FormatChanged(ValueError):
+    """A required field is missing from every record of a page."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"WHMCS response format changed: no invoice has the field '{field}'")
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRecord:
+    """The stored whitelist of one invoice (product.md S5). Amounts are exact ``Decimal``."""
+
+    whmcs_id: int
+    number: str
+    date: date
+    date_paid: datetime | None
+    status: str
+    subtotal: Decimal
+    tax: Decimal
+    tax2: Decimal
+    credit: Decimal
+    total: Decimal
+    taxrate: Decimal
+    taxrate2: Decimal
+    currency: str
+
+
+def parse_invoice(raw: dict, tz: ZoneInfo | None = None) -> InvoiceRecord:
+    """Parse one GetInvoices invoice dict; raises :class:`BadRecord` when it cannot be read.
+
+    ``datepaid`` is WHMCS server local time; ``tz`` (default UTC) says which zone that is.
+    """
+    whmcs_id = _id(raw.get("id"))
+    try:
+        number = raw.get("invoicenum")
+        number = "" if number is None else str(number).strip()
+        if len(number) > 100:
+            raise ValueError("invoice number longer than 100 characters")
+        status = raw.get("status")
+        if not isinstance(status, str) or not status.strip() or len(status) > 20:
+            raise ValueError("status is not a WHMCS status")
+        currency = raw.get("currencycode")
+        currency = "" if currency is None else currency
+        if not isinstance(currency, str) or (currency and not _CURRENCY.match(currency.strip())):
+            raise ValueError("currency code is unreadable")
+        return InvoiceRecord(
+            whmcs_id=whmcs_id,
+            number=number,
+            date=_date(raw.get("date"), "date"),
+            date_paid=_datetime(raw.get("datepaid"), tz),
+            status=status.strip(),
+            subtotal=_amount(raw.get("subtotal"), "subtotal"),
+            tax=_amount(raw.get("tax", "0"), "tax"),
+            tax2=_amount(raw.get("tax2", "0"), "tax2"),
+            credit=_amount(raw.get("credit", "0"), "credit"),
+            total=_amount(raw.get("total"), "total"),
+            taxrate=_rate(raw.get("taxrate", "0"), "taxrate"),
+            taxrate2=_rate(raw.get("taxrate2", "0"), "taxrate2"),
+            currency=currency.strip().upper(),
+        )
+    except ValueError as exc:
+        raise BadRecord(whmcs_id, str(exc)) from None
+
+
+def parse_page(raws: list[dict], tz: ZoneInfo | None = None) -> tuple[list[InvoiceRecord], list[BadRecord]]:
+    """Parse a page of records: ``(good records, bad ones)``; :class:`FormatChanged` if a required
+    field is missing from every record of a non-empty page."""
+    good: list[InvoiceRecord] = []
+    bad: list[BadRecord] = []
+    for raw in raws:
+        try:
+            if not isinstance(raw, dict):
+                raise BadRecord(None, "invoice is not an object")
+            good.append(parse_invoice(raw, tz))
+        except BadRecord as exc:
+            bad.append(exc)
+    if raws and not good:
+        for field in REQUIRED:
+            if not any(isinstance(r, dict) and field in r for r in raws):
+                raise FormatChanged(field)
+    return good, bad
+
+
+# --- field readers: each raises ValueError with a reason that quotes no client data ----------
+
+def _id(value: object) -> int:
+    if isinstance(value, bool):
+        raise BadRecord(None, "invoice id is missing")
+    if isinstance(value, int):
+        result = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        result = int(value.strip())
+    else:
+        raise BadRecord(None, "invoice id is missing or not a whole number")
+    if not 0 < result < 2**63:
+        raise BadRecord(None, "invoice id is out of range")
+    return result
+
+
+def _amount(value: object, name: str) -> Decimal:
+    if value is None:
+        raise ValueError(f"{name} is missing")
+    if isinstance(value, str) and not value.strip():
+        value = "0"
+    try:
+        amount = parse_amount(value)
+    except ValueError:
+        raise ValueError(f"{name} is not an amount") from None
+    cents = amount.quantize(Decimal("0.01"))
+    if cents != amount:
+        raise ValueError(f"{name} has more than two decimals")
+    if abs(cents) >= _AMOUNT_LIMIT:
+        raise ValueError(f"{name} is too large")
+    return cents
+
+
+def _rate(value: object, name: str) -> Decimal:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return Decimal("0.000")
+    try:
+        rate = parse_amount(value)
+    except ValueError:
+        raise ValueError(f"{name} is not a tax rate") from None
+    rounded = rate.quantize(Decimal("0.001"))
+    if rounded != rate or abs(rounded) >= _RATE_LIMIT:
+        raise ValueError(f"{name} is not a tax rate")
+    return rounded
+
+
+def _date(value: object, name: str) -> date:
+    if not isinstance(value, str) or value.strip() in _ZERO_DATES:
+        raise ValueError(f"{name} is missing")
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        raise ValueError(f"{name} is not a date") from None
+
+
+def _datetime(value: object, tz: ZoneInfo | None) -> datetime | None:
+    if value is None or (isinstance(value, str) and value.strip() in _ZERO_DATES):
+        return None
+    if not isinstance(value, str):
+        raise ValueError("datepaid is not a date")
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text if len(text) > 10 else text + " 00:00:00")
+    except ValueError:
+        raise ValueError("datepaid is not a date") from None
+    if parsed.tzinfo is None:
+        # replace() never raises on DST gaps, unlike make_aware(); WHMCS gives local wall time.
+        parsed = parsed.replace(tzinfo=tz or ZoneInfo("UTC"))
+    return parsed
