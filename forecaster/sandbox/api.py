@@ -26,6 +26,7 @@ from forecaster.sandbox.data import (
     PAID,
     PAYMENT_METHODS,
     STATUSES,
+    ZERO_DATETIME,
     SandboxState,
     datetime_str,
     day_str,
@@ -174,6 +175,9 @@ class Api:
         self.legacy_strings = legacy_strings
         self.bans = BanList(clock)
         self._client_json: dict[int, tuple[str, str]] = {}
+        self._notes_json: list[str] = []
+        number_format = state.spec.paid_number_format
+        self._plain_numbers = _json_str(number_format) == f'"{number_format}"'
 
     # ----- the pipeline -----------------------------------------------------------------------
 
@@ -316,23 +320,36 @@ class Api:
         userid = s.userid[row]
         names, currency = self._client_fragments(userid)
         pmid = s.paymethodid[row]
+        num = s.invoicenum(row)
+        # Only the configurable number format could need escaping; don't pay for json.dumps
+        # on every row when it cannot.
+        num = f'"{num}"' if self._plain_numbers else _json_str(num)
+        capture, refunded, cancelled = (
+            s.last_capture[row], s.date_refunded[row], s.date_cancelled[row]
+        )
         return (
             f'{{"id":{s.id[row]},"userid":{userid},{names},'
-            f'"invoicenum":{_json_str(s.invoicenum(row))},"date":"{day_str(s.date[row])}",'
+            f'"invoicenum":{num},"date":"{day_str(s.date[row])}",'
             f'"duedate":"{day_str(s.duedate[row])}","datepaid":"{datetime_str(s.datepaid[row])}",'
-            f'"last_capture_attempt":"{datetime_str(s.last_capture[row])}",'
-            f'"date_refunded":"{datetime_str(s.date_refunded[row])}",'
-            f'"date_cancelled":"{datetime_str(s.date_cancelled[row])}",'
+            f'"last_capture_attempt":"{datetime_str(capture) if capture else ZERO_DATETIME}",'
+            f'"date_refunded":"{datetime_str(refunded) if refunded else ZERO_DATETIME}",'
+            f'"date_cancelled":"{datetime_str(cancelled) if cancelled else ZERO_DATETIME}",'
             f'"subtotal":"{money(s.subtotal[row])}","credit":"{money(s.credit[row])}",'
             f'"tax":"{money(s.tax[row])}","tax2":"{money(s.tax2[row])}",'
             f'"total":"{money(s.total[row])}","taxrate":"{rate(s.taxrate[row])}",'
             f'"taxrate2":"{rate(s.taxrate2[row])}","status":"{STATUSES[s.status[row]]}",'
             f'"paymentmethod":"{PAYMENT_METHODS[s.paymethod[row]]}",'
             f'"paymethodid":{"null" if pmid < 0 else pmid},'
-            f'"notes":{_json_str(s.note_texts[s.notes[row]])},'
+            f'"notes":{self._note_json(s.notes[row])},'
             f'"created_at":"{datetime_str(s.created[row])}",'
             f'"updated_at":"{datetime_str(s.updated[row])}",{currency}}}'
         )
+
+    def _note_json(self, index: int) -> str:
+        cache = self._notes_json
+        if index >= len(cache):
+            cache.extend(_json_str(t) for t in self.state.note_texts[len(cache) :])
+        return cache[index]
 
     def _client_fragments(self, userid: int) -> tuple[str, str]:
         cached = self._client_json.get(userid)

@@ -117,6 +117,7 @@ class DatasetSpec:
     years: int = 5
     today: date = DEFAULT_TODAY
     paid_number_format: str = "FV/{YEAR}/{NUMBER}"
+    number_width: int = 5  # {NUMBER} is zero-padded to this many digits (0: no padding)
 
     def __post_init__(self) -> None:
         if self.invoices < 0 or self.orphans < 0:
@@ -162,17 +163,32 @@ def _thousandths(value: Decimal | str | int) -> int:
     return int(rate * 1000)
 
 
+_money_strings: dict[int, str] = {}
+_rate_strings: dict[int, str] = {}
+
+
 def money(cents: int) -> str:
     """Format integer cents as WHMCS does: ``money(1595) == "15.95"``."""
-    sign = "-" if cents < 0 else ""
-    cents = abs(cents)
-    return f"{sign}{cents // 100}.{cents % 100:02d}"
+    text = _money_strings.get(cents)
+    if text is None:
+        sign = "-" if cents < 0 else ""
+        whole, frac = divmod(abs(cents), 100)
+        text = f"{sign}{whole}.{frac:02d}"
+        # Amounts repeat a lot (price lists); the cache is bounded so odd amounts can't grow it.
+        if len(_money_strings) < 100_000:
+            _money_strings[cents] = text
+    return text
 
 
-def rate(thousandths: int, places: int = 3) -> str:
+def rate(thousandths: int) -> str:
     """Format a rate held in thousandths of a percent: ``rate(23000) == "23.000"``."""
-    whole, frac = divmod(thousandths, 1000)
-    return f"{whole}.{frac:03d}" if places == 3 else f"{whole}.{frac // 10:02d}"
+    text = _rate_strings.get(thousandths)
+    if text is None:
+        whole, frac = divmod(thousandths, 1000)
+        text = f"{whole}.{frac:03d}"
+        if len(_rate_strings) < 10_000:
+            _rate_strings[thousandths] = text
+    return text
 
 
 def _tax_of(cents: int, thousandths: int) -> int:
@@ -315,7 +331,7 @@ class SandboxState:
         if not seq:
             return ""
         return self.spec.paid_number_format.replace("{YEAR}", str(self.num_year[row])).replace(
-            "{NUMBER}", f"{seq:05d}"
+            "{NUMBER}", str(seq).zfill(self.spec.number_width)
         )
 
     def client(self, userid: int) -> Client | None:
@@ -878,14 +894,19 @@ def day_str(day: int) -> str:
     return text
 
 
+_times_of_day: list[str] = []
+
+
 def datetime_str(secs: int) -> str:
     """Seconds → ``"YYYY-MM-DD HH:MM:SS"``; 0 → the WHMCS zero-date."""
     if not secs:
         return ZERO_DATETIME
+    if not _times_of_day:
+        _times_of_day.extend(
+            f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)
+        )
     day, rest = divmod(secs, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{day_str(day)} {hours:02d}:{minutes:02d}:{seconds:02d}"
+    return f"{day_str(day)} {_times_of_day[rest]}"
 
 
 def _day(value: date) -> int:

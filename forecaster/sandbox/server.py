@@ -236,22 +236,21 @@ class SandboxServer:
             time.sleep(controls.latency_ms / 1000)
         fault = controls.fault_for(number)
         client_ip = handler.client_address[0]
-        action = ""
+        action, body, content_type = "", b"", "text/plain; charset=utf-8"
         if fault == "drop":
             handler.close_connection = True
             status = 0
         elif fault == "status":
-            status = controls.fail_status
-            handler._send(status, b"Internal Server Error\n", "text/plain; charset=utf-8")
+            status, body = controls.fail_status, b"Internal Server Error\n"
         elif fault == "html":
-            status = controls.html_status
-            handler._send(status, _ERROR_PAGE, _HTML)
+            status, body, content_type = controls.html_status, _ERROR_PAGE, _HTML
         else:
             response = self.api.handle(params, client_ip)
             status, action, body = response.status, response.action, response.body
+            content_type = response.content_type
             if fault == "truncate":
                 body = body[: max(len(body) // 2, 1)]
-            handler._send(status, body, response.content_type)
+        # Logged before answering, so a client that got its answer always finds it logged.
         self.requests.add(
             RecordedRequest(
                 number=number, method=handler.command, path=API_PATH, query=query,
@@ -260,6 +259,8 @@ class SandboxServer:
                 fault=fault,
             )
         )  # fmt: skip
+        if status:
+            handler._send(status, body, content_type)
 
 
 def _guess_action(params: dict[str, str]) -> str:
