@@ -86,7 +86,7 @@ log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)
 # A queued run waits for the worker; one waiting this long will never start.
 QUEUED_STALE_AFTER = timedelta(hours=6)
-MAX_DRIFT_RETRIES = 50  # page re-reads per run when the remote shifts under us
+MAX_DRIFT_RETRIES = 8  # re-reads of one step when the remote shifts under us
 MAX_REPAIRS = 4  # bisection repairs per cheap sync before falling back to a full sync
 MAX_CHEAP_PAGES = 50  # newest pages a cheap sync reads before a full sync is cheaper
 # Content compared to decide whether a held invoice changed (rate/base amounts excluded: a
@@ -323,6 +323,7 @@ class Engine:
         self.totals: set[int] = set()
         self._pool: ThreadPoolExecutor | None = None
         self._ahead: tuple[tuple, Future] | None = None
+        self._first_request: int | None = None
 
     # -- remote reads ----------------------------------------------------------------------
 
@@ -464,6 +465,7 @@ class Engine:
         run = self.run
         offset = run.next_offset
         retries = 0
+        self._check_budget()
         while True:
             start = offset - 1 if offset > 0 else 0
             limit = self.size + 1 if offset > 0 else self.size
@@ -477,7 +479,7 @@ class Engine:
                 break
             retries += 1
             run.drift += 1
-            if run.drift > MAX_DRIFT_RETRIES:
+            if retries > MAX_DRIFT_RETRIES:
                 raise SyncFailed("WHMCS invoices kept changing while the sync read them.",
                                  "Run the sync again when WHMCS is quieter.")
             offset = max(0, offset - self.size * (2 ** min(retries - 1, 6)))
@@ -492,6 +494,16 @@ class Engine:
             self.fetch_ahead(end - 1, self.size + 1)
         self.commit_page(page, end, new_last)
         return not done
+
+    def _check_budget(self) -> None:
+        """R8: a request ceiling, whatever the remote does while we page."""
+        if self._first_request is None:
+            self._first_request = self.client.requests_made
+        expected = math.ceil((self.run.first_total or 0) / self.size) + 1
+        ceiling = 2 * expected + 4 * MAX_DRIFT_RETRIES + 10
+        if self.client.requests_made - self._first_request > ceiling:
+            raise SyncFailed("WHMCS invoices kept changing while the sync read them.",
+                             "Run the sync again when WHMCS is quieter.")
 
     def commit_page(self, page: Page, next_offset: int, last_id: int) -> None:
         """Stage the page's rows and advance the checkpoint in ONE transaction (R4)."""

@@ -1,0 +1,57 @@
+"""Thin web adapters over the sync engine: start a job, poll its progress, read the history."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from forecaster.accounts.roles import admin_required
+from forecaster.sync.engine import AlreadyRunning
+from forecaster.sync.models import SyncRun
+from forecaster.sync.tasks import start_sync
+from forecaster.systems.models import AccountingSystem
+
+
+@require_POST
+@admin_required
+def start(request: HttpRequest, system_id: int) -> HttpResponse:
+    """Queue a Sync (``mode=incremental``) or a Full sync (``mode=full``) of one system."""
+    system = get_object_or_404(AccountingSystem, pk=system_id)
+    mode = request.POST.get("mode", SyncRun.Mode.INCREMENTAL)
+    if mode not in SyncRun.Mode.values:
+        return HttpResponse("Unknown sync mode.", status=400)
+    try:
+        start_sync(system, mode, SyncRun.Trigger.USER)
+        text, level = f"{SyncRun.Mode(mode).label} of {system.name} started.", messages.SUCCESS
+    except AlreadyRunning as exc:
+        text, level = str(exc), messages.WARNING
+    if request.headers.get("HX-Request"):
+        response = render(request, "sync/_controls.html", {"system": system, "notice": text})
+        return response
+    messages.add_message(request, level, text)
+    target = request.POST.get("next") or request.headers.get("referer") or ""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = ""
+    return redirect(target or "sync:system_history", *([] if target else [system.pk]))
+
+
+@require_GET
+def controls(request: HttpRequest, system_id: int) -> HttpResponse:
+    """The buttons/progress fragment, polled by htmx while a sync runs."""
+    system = get_object_or_404(AccountingSystem, pk=system_id)
+    return render(request, "sync/_controls.html", {"system": system})
+
+
+@require_GET
+def history(request: HttpRequest, system_id: int | None = None) -> HttpResponse:
+    """Sync runs, newest first: of one system, or of all."""
+    system = get_object_or_404(AccountingSystem, pk=system_id) if system_id else None
+    runs = SyncRun.objects.select_related("system")
+    if system is not None:
+        runs = runs.filter(system=system)
+    page = Paginator(runs, 50).get_page(request.GET.get("page"))
+    return render(request, "sync/history.html", {"system": system, "runs": page, "page": page})
