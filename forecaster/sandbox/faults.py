@@ -9,11 +9,13 @@ A :class:`Controls` object is read on every API request; change its attributes a
 
 Fault kinds, used by ``fail_next`` and by the ``*_every`` counters:
 
-``"status"``   HTTP ``fail_status`` (default 500) with a short plain-text body;
+``"status"``   HTTP ``fail_status`` (default 500; 429 works too) with a short plain-text body;
 ``"html"``     an HTML error page with HTTP ``html_status`` (default 503; set 200 to imitate a
                web-application firewall or a wrong URL answering a page);
 ``"truncate"`` the real answer, cut in the middle (a complete HTTP message, broken JSON);
 ``"drop"``     the connection is closed without any answer.
+
+``retry_after`` adds a ``Retry-After`` header (seconds) to the "status" and "html" answers.
 
 "Every k-th" counts API calls (requests to ``/includes/api.php``) from 1, so with
 ``fail_every=3`` calls 3, 6, 9… fail. ``fail_next`` faults come first, then ``fail_every``,
@@ -52,9 +54,10 @@ class Controls:
     html_every: int = 0
     html_status: int = 503
     truncate_every: int = 0
+    retry_after: int | None = None  # seconds, sent as Retry-After with "status"/"html" faults
     before_getinvoices: GetInvoicesHook | None = None
-    _queued: deque[str] = field(default_factory=deque, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _queued: deque[str] = field(default_factory=deque, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def fail_next(self, kind: str = "status", times: int = 1) -> None:
         """Make the next ``times`` API calls fail with fault ``kind`` (see ``FAULT_KINDS``)."""
@@ -69,6 +72,8 @@ class Controls:
             self._queued.clear()
         self.latency_ms = 0.0
         self.fail_every = self.html_every = self.truncate_every = 0
+        self.fail_status, self.html_status = 500, 503
+        self.retry_after = None
         self.before_getinvoices = None
 
     def fault_for(self, call_number: int) -> str | None:

@@ -22,6 +22,8 @@ import contextlib
 import logging
 import signal
 import socket
+import ssl
+import sys
 import threading
 import time
 from http import HTTPStatus
@@ -58,10 +60,26 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], sandbox: SandboxServer) -> None:
+    def __init__(
+        self, address: tuple[str, int], sandbox: SandboxServer, tls: ssl.SSLContext | None
+    ) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.sandbox = sandbox
         super().__init__(address, _Handler)
+        if tls is not None:
+            # The handshake then happens in the connection's own thread, on its first read,
+            # so a slow or refusing client cannot hold up the accept loop.
+            self.socket = tls.wrap_socket(
+                self.socket, server_side=True, do_handshake_on_connect=False
+            )
+
+
+    def handle_error(self, request: object, client_address: tuple) -> None:
+        # A client that refuses our certificate or hangs up is routine, not a server error.
+        if isinstance(sys.exc_info()[1], ssl.SSLError | ConnectionError | TimeoutError):
+            logger.debug("connection from %s ended: %s", client_address, sys.exc_info()[1])
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -115,13 +133,16 @@ class _Handler(BaseHTTPRequestHandler):
             params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         sandbox._serve_api(self, params, query)
 
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str, extra: tuple[str, ...] = ()
+    ) -> None:
         head = [
             f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
             f"Server: {self.server_version}",
             f"Date: {self.date_time_string()}",
             f"Content-Type: {content_type}",
             f"Content-Length: {len(body)}",
+            *extra,
         ]
         if self.close_connection:
             head.append("Connection: close")
@@ -131,7 +152,8 @@ class _Handler(BaseHTTPRequestHandler):
 class SandboxServer:
     """A running (or ready to run) sandbox: the API, its controls and its request log.
 
-    ``port=0`` picks a free port; read the chosen one from ``.port`` or ``.url``. Attributes
+    ``port=0`` picks a free port; read the chosen one from ``.port`` or ``.url``. ``tls``, an
+    ``ssl.SSLContext`` holding a certificate, makes it serve HTTPS. Attributes
     for tests: ``state`` (data and mutations), ``policy`` (access rules, mutable), ``controls``
     (faults), ``requests`` (the log), ``api.bans.unban()``.
     """
@@ -145,6 +167,7 @@ class SandboxServer:
         host: str = "127.0.0.1",
         port: int = 8765,
         legacy_strings: bool = False,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.state = state
         self.controls = controls or Controls()
@@ -153,7 +176,8 @@ class SandboxServer:
         self.requests = RequestLog()
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
-        self._httpd = _HTTPServer((host, port), self)
+        self._httpd = _HTTPServer((host, port), self, tls)
+        self.scheme = "https" if tls is not None else "http"
         self.host = host
         self.port = self._httpd.server_address[1]
         self._thread: threading.Thread | None = None
@@ -180,7 +204,7 @@ class SandboxServer:
     def url(self) -> str:
         """The API endpoint, e.g. ``http://127.0.0.1:8765/includes/api.php``."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}{API_PATH}"
+        return f"{self.scheme}://{host}:{self.port}{API_PATH}"
 
     def serve_forever(self) -> None:
         """Serve in this thread until :meth:`stop` (or KeyboardInterrupt)."""
@@ -237,6 +261,9 @@ class SandboxServer:
         fault = controls.fault_for(number)
         client_ip = handler.client_address[0]
         action, body, content_type = "", b"", "text/plain; charset=utf-8"
+        extra: tuple[str, ...] = ()
+        if fault in ("status", "html") and controls.retry_after is not None:
+            extra = (f"Retry-After: {controls.retry_after}",)
         if fault == "drop":
             handler.close_connection = True
             status = 0
@@ -260,7 +287,7 @@ class SandboxServer:
             )
         )  # fmt: skip
         if status:
-            handler._send(status, body, content_type)
+            handler._send(status, body, content_type, extra)
 
 
 def _guess_action(params: dict[str, str]) -> str:

@@ -48,6 +48,7 @@ benchmarks that measure memory, run ``forecaster sandbox`` as a separate process
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -76,11 +77,13 @@ def running_sandbox(
     allowed_ips: Iterable[str] | None = LOOPBACK,
     access_key: str | None = None,
     legacy_strings: bool = False,
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[SandboxServer]:
     """Serve a fresh sandbox on a free loopback port for the duration of the ``with`` block.
 
     ``allowed_ips=None`` switches the IP allow-list off; ``permissions`` lists the lower-case
-    actions the API role allows.
+    actions the API role allows; ``tls`` (an ``ssl.SSLContext`` with a certificate loaded)
+    serves HTTPS, e.g. with a self-signed certificate to test TLS verification.
     """
     state = generate(
         DatasetSpec(
@@ -95,7 +98,9 @@ def running_sandbox(
         allowed_ips=None if allowed_ips is None else set(allowed_ips),
         access_key=access_key,
     )
-    server = SandboxServer(state, policy=policy, port=0, legacy_strings=legacy_strings)
+    server = SandboxServer(
+        state, policy=policy, port=0, legacy_strings=legacy_strings, tls=tls
+    )
     with server:
         yield server
 

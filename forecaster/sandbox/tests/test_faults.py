@@ -157,3 +157,11 @@ def test_pages_outside_the_api_are_not_counted(sb):
     assert httpx.get(root + "/nope").status_code == 404
     assert httpx.post(root + "/includes/api.php/extra").status_code == 404
     assert sb.requests.count == 0
+
+
+def test_retry_after_header_on_faults(sb):
+    sb.controls.fail_status, sb.controls.retry_after = 429, 7
+    sb.controls.fail_next("status")
+    response = call(sb)
+    assert response.status_code == 429 and response.headers["retry-after"] == "7"
+    assert "retry-after" not in call(sb).headers

@@ -10,6 +10,7 @@ Prints the URL, identifier and secret to connect with. The same options give the
 from __future__ import annotations
 
 import contextlib
+import ssl
 import time
 from datetime import date
 
@@ -62,6 +63,8 @@ class Command(BaseCommand):
             help="API IP allow-list entry, repeatable (default 127.0.0.1 and ::1; 'any' = off)",
         )  # fmt: skip
         access.add_argument("--access-key", help="an access key that bypasses the IP list")
+        access.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS: certificate (PEM)")
+        access.add_argument("--tls-key", metavar="FILE", help="serve HTTPS: private key (PEM)")
         access.add_argument(
             "--permission", action="append", metavar="ACTION",
             help="an action the API role allows, repeatable (default GetInvoices)",
@@ -114,12 +117,22 @@ class Command(BaseCommand):
             ),
         )  # fmt: skip
 
+        tls = None
+        if options["tls_cert"] or options["tls_key"]:
+            if not (options["tls_cert"] and options["tls_key"]):
+                raise CommandError("--tls-cert and --tls-key go together")
+            tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            try:
+                tls.load_cert_chain(options["tls_cert"], options["tls_key"])
+            except (OSError, ssl.SSLError) as exc:
+                raise CommandError(f"cannot load the TLS certificate or key: {exc}") from exc
+
         started = time.monotonic()
         state = generate(spec)
         try:
             server = SandboxServer(
                 state, policy=policy, controls=controls, host=options["host"],
-                port=options["port"], legacy_strings=options["legacy_strings"],
+                port=options["port"], legacy_strings=options["legacy_strings"], tls=tls,
             )  # fmt: skip
         except OSError as exc:
             raise CommandError(
