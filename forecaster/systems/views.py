@@ -1,11 +1,164 @@
-from django.shortcuts import render
+"""Accounting Systems pages: list, create, details, edit, delete, test connection.
 
+Thin adapters: validation lives in the type's form (shared with the CLI), the remote call in
+the type's client. Everyone logged in may read; only administrators change anything.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_http_methods, require_POST
+
+from forecaster.accounts.roles import admin_required
+from forecaster.lib.crypto import DecryptionError, KeyConfigError
+from forecaster.reports.queries import totals_by_system
 from forecaster.systems.models import AccountingSystem
+from forecaster.systems.registry import all_types, get_type
+from forecaster.systems.whmcs.client import ConnectionResult
+
+log = logging.getLogger(__name__)
 
 
-def system_list(request):
-    return render(request, "systems/list.html", {"systems": AccountingSystem.objects.all()})
+def _type_or_404(kind: str):
+    try:
+        return get_type(kind)
+    except KeyError:
+        raise Http404("Unknown accounting-system type") from None
 
 
-def help_whmcs(request):
-    return render(request, "systems/help_whmcs.html")
+def _invoices_held(system: AccountingSystem) -> int:
+    from forecaster.sync.models import Invoice
+
+    return Invoice.objects.filter(system=system).count()
+
+
+@require_http_methods(["GET", "HEAD"])
+def system_list(request: HttpRequest) -> HttpResponse:
+    """The list of systems with their sync state and the invoices held (one query for totals)."""
+    from django.conf import settings
+
+    totals = totals_by_system()
+    systems = list(AccountingSystem.objects.defer("description", "secret_ciphertext"))
+    rows = [(s, totals.get(s.pk)) for s in systems]
+    return render(request, "systems/list.html", {
+        "rows": rows, "types": all_types(), "base_currency": settings.BASE_CURRENCY,
+    })
+
+
+@require_http_methods(["GET", "HEAD"])
+def system_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    system = get_object_or_404(AccountingSystem, pk=pk)
+    totals = totals_by_system().get(system.pk)
+    try:
+        stype = system.type
+    except KeyError:
+        stype = None
+    return render(request, "systems/detail.html", {
+        "system": system, "stype": stype, "totals": totals,
+        "plain_http": system.url.lower().startswith("http://"),
+    })
+
+
+@sensitive_variables("secret")
+@sensitive_post_parameters("secret")
+@admin_required
+@require_http_methods(["GET", "POST"])
+def system_create(request: HttpRequest, kind: str) -> HttpResponse:
+    stype = _type_or_404(kind)
+    form = stype.form_class(request.POST or None, instance=AccountingSystem(kind=stype.key))
+    if request.method == "POST" and form.is_valid():
+        system, _ = form.save_system(stype.key)
+        messages.success(
+            request,
+            f"Saved “{system.name}”. Next: Test connection, then Full sync to import its invoices.",
+        )
+        for warning in form.warnings:
+            messages.warning(request, warning)
+        return redirect("systems:detail", pk=system.pk)
+    return render(request, "systems/form.html", {"form": form, "stype": stype, "creating": True})
+
+
+@sensitive_variables("secret")
+@sensitive_post_parameters("secret")
+@admin_required
+@require_http_methods(["GET", "POST"])
+def system_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    system = get_object_or_404(AccountingSystem, pk=pk)
+    stype = _type_or_404(system.kind)
+    held = _invoices_held(system)
+    form = stype.form_class(request.POST or None, instance=system, invoices_held=held)
+    if request.method == "POST" and form.is_valid():
+        rate_changed = form.rate_changed
+        system, reconverted = form.save_system(system.kind)
+        messages.success(request, f"Saved “{system.name}”.")
+        if reconverted is not None:
+            messages.success(
+                request, f"Re-converted {reconverted:,} invoices already imported with the new rate."
+            )
+        elif rate_changed and held:
+            messages.info(
+                request,
+                "The new exchange rate applies to invoices synced from now on; the invoices "
+                "already imported keep the rate they were converted with.",
+            )
+        for warning in form.warnings:
+            messages.warning(request, warning)
+        return redirect("systems:detail", pk=system.pk)
+    return render(request, "systems/form.html", {
+        "form": form, "stype": stype, "system": system, "creating": False,
+    })
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def system_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks for confirmation (saying how many invoices go too); POST deletes."""
+    system = get_object_or_404(AccountingSystem, pk=pk)
+    held = _invoices_held(system)
+    if request.method == "POST":
+        name = system.name
+        system.delete()
+        messages.success(request, f"Deleted “{name}” and the {held:,} invoices held for it.")
+        return redirect("systems:list")
+    return render(request, "systems/confirm_delete.html", {"system": system, "held": held})
+
+
+@sensitive_variables("client")
+@admin_required
+@require_POST
+def system_test(request: HttpRequest, pk: int) -> HttpResponse:
+    """Test connection: one request, no retries; the diagnosis as an htmx fragment."""
+    system = get_object_or_404(AccountingSystem, pk=pk)
+    result = run_connection_test(system)
+    if request.headers.get("HX-Request"):
+        return render(request, "systems/_test_result.html", {"result": result, "system": system})
+    level = messages.SUCCESS if result.ok else messages.ERROR
+    messages.add_message(request, level, f"{result.message} {result.fix}".strip())
+    for warning in result.warnings:
+        messages.warning(request, warning)
+    return redirect(reverse("systems:detail", args=[system.pk]))
+
+
+@sensitive_variables("client")
+def run_connection_test(system: AccountingSystem) -> ConnectionResult:
+    """Test a stored system's connection (shared by the web view and ``systems test``)."""
+    from forecaster.systems import errors
+
+    try:
+        client = system.type.make_client(system)
+    except (DecryptionError, KeyConfigError) as exc:
+        return ConnectionResult(ok=False, error=errors.RemoteError(
+            f"The stored secret cannot be decrypted ({exc}).",
+            "Enter the API Secret again on the system's Edit page, or restore the key file.",
+        ))
+    with client:
+        result = client.test_connection()
+    log.info("test connection of system %s: %s", system.pk, result.kind)
+    return result
+

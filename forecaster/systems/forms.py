@@ -1,0 +1,279 @@
+"""Validation shared by every accounting-system type (web form and CLI use the same classes).
+
+A type's form subclasses :class:`SystemForm` and sets its labels, help texts and
+``api_path_suffix``; see ``forecaster/systems/whmcs/forms.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from urllib.parse import urlsplit, urlunsplit
+
+from django import forms
+from django.conf import settings
+from django.db import transaction
+
+from forecaster.lib.http import address_verdict
+from forecaster.systems.models import AccountingSystem
+
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+_WHMCS_PAGES = {"index.php", "clientarea.php", "cart.php", "login.php", "dologin.php", "admin", "api.php"}
+
+PLAIN_HTTP_WARNING = (
+    "This URL uses plain http://: the API secret and the invoice data travel unencrypted. "
+    "Use https:// unless WHMCS runs on this machine or a trusted private network."
+)
+
+
+def suggest_api_url(value: str, suffix: str) -> str:
+    """Best guess at the API address the user meant (site root, trailing slash, admin page…).
+
+        >>> suggest_api_url("https://billing.example/", "/includes/api.php")
+        'https://billing.example/includes/api.php'
+    """
+    raw = value.strip()
+    if "://" not in raw:
+        raw = "https://" + raw.lstrip("/")
+    parts = urlsplit(raw)
+    path = re.sub(r"/{2,}", "/", parts.path)
+    if not path.endswith(suffix):
+        if path.endswith(suffix + "/"):
+            path = path[:-1]
+        else:
+            stripped = path.rstrip("/")
+            if stripped.endswith("/includes"):
+                stripped = stripped[: -len("/includes")]
+            elif stripped.rsplit("/", 1)[-1].lower() in _WHMCS_PAGES:
+                stripped = stripped.rsplit("/", 1)[0]
+                if stripped.endswith("/admin"):
+                    stripped = stripped[: -len("/admin")]
+            path = stripped + suffix
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    try:
+        if parts.port:
+            netloc += f":{parts.port}"
+    except ValueError:
+        pass
+    return urlunsplit((parts.scheme.lower(), netloc, path, "", ""))
+
+
+def clean_api_url(value: str, *, suffix: str, allow_private: bool | None = None) -> str:
+    """The normalised API URL, or ``ValidationError`` with a message that offers the fix."""
+    if allow_private is None:
+        allow_private = settings.ALLOW_PRIVATE_URLS
+    raw = (value or "").strip()
+    if not raw:
+        raise forms.ValidationError("Enter the URL of the WHMCS API.", code="required")
+    if any(c.isspace() for c in raw):
+        raise forms.ValidationError("The URL cannot contain spaces.", code="invalid")
+    if "://" not in raw:
+        raise forms.ValidationError(
+            "Start the URL with https:// (or http://). Did you mean %(fix)s?",
+            code="scheme", params={"fix": suggest_api_url(raw, suffix)},
+        )
+    parts = urlsplit(raw)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise forms.ValidationError("Only https:// and http:// addresses are supported.", code="scheme")
+    if "@" in parts.netloc:
+        raise forms.ValidationError(
+            "Remove the user name and password from the URL (the part before “@”): the API "
+            "credentials go in Username and Password below.",
+            code="userinfo",
+        )
+    host = parts.hostname or ""
+    if not host:
+        raise forms.ValidationError("The URL has no host name.", code="host")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise forms.ValidationError("The port must be a number from 1 to 65535.", code="port")
+    is_ip = address_verdict(host, allow_private=True) != "not an IP address"
+    if is_ip:
+        reason = address_verdict(host, allow_private=allow_private)
+        if reason:
+            raise forms.ValidationError(
+                "%(host)s is a %(reason)s; connections there are not allowed.",
+                code="address", params={"host": host, "reason": reason},
+            )
+    else:
+        try:
+            ascii_host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            ascii_host = ""
+        if not ascii_host or not all(_HOST_LABEL.match(label) for label in ascii_host.split(".")):
+            raise forms.ValidationError("%(host)s is not a valid host name.", code="host",
+                                        params={"host": host})
+    fix = suggest_api_url(raw, suffix)
+    if parts.query or parts.fragment or raw.endswith(("?", "#")):
+        raise forms.ValidationError(
+            "Remove the “?…” or “#…” part: the API address has none (credentials never go in "
+            "the URL). Did you mean %(fix)s?",
+            code="query", params={"fix": fix},
+        )
+    if not parts.path.endswith(suffix) or "//" in parts.path:
+        raise forms.ValidationError(
+            "The URL must point at the WHMCS API and end in %(suffix)s. Did you mean %(fix)s?",
+            code="path", params={"suffix": suffix, "fix": fix},
+        )
+    netloc = f"[{host}]" if ":" in host else host
+    if port:
+        netloc += f":{port}"
+    return urlunsplit((scheme, netloc, parts.path, "", ""))
+
+
+class CommaDecimalField(forms.DecimalField):
+    """A decimal that also accepts a comma as the decimal separator (``4,25``)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        return super().to_python(value)
+
+
+RATE_SCOPE_FUTURE = "future"
+RATE_SCOPE_HISTORY = "history"
+
+
+class SystemForm(forms.ModelForm):
+    """Connection details of an accounting system. ``kind`` is set by the caller.
+
+    Pass ``invoices_held`` (how many invoices the system already holds) on edit: when it is
+    positive, the form asks whether a new exchange rate applies to them too.
+    """
+
+    api_path_suffix = "/includes/api.php"
+
+    url = forms.CharField(
+        label="URL", max_length=500,
+        error_messages={"required": "Enter the URL of the WHMCS API."},
+    )
+    secret = forms.CharField(
+        label="Secret",
+        required=False,
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    step = forms.IntegerField(
+        label="Step", initial=100, min_value=1, max_value=1000,
+        error_messages={
+            "invalid": "Enter a whole number from 1 to 1000.",
+            "min_value": "Enter a whole number from 1 to 1000.",
+            "max_value": "Enter a whole number from 1 to 1000.",
+            "required": "Enter a whole number from 1 to 1000.",
+        },
+    )
+    exchange_rate = CommaDecimalField(
+        label="Exchange rate", initial=Decimal("1"), max_digits=18, decimal_places=6,
+        error_messages={
+            "invalid": "Enter a positive number such as 1 or 4.251, with at most 6 decimals.",
+            "required": "Enter the exchange rate (1 when WHMCS bills in the base currency).",
+        },
+    )
+    apply_rate_to = forms.ChoiceField(
+        label="Apply a changed exchange rate",
+        choices=[
+            (RATE_SCOPE_FUTURE, "only to invoices synced from now on"),
+            (RATE_SCOPE_HISTORY, "also re-convert the invoices already imported"),
+        ],
+        initial=RATE_SCOPE_FUTURE,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = AccountingSystem
+        fields = ["name", "description", "url", "identifier", "step", "auto_sync", "exchange_rate"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    field_order = ["name", "description", "url", "identifier", "secret", "step", "auto_sync",
+                   "exchange_rate", "apply_rate_to"]
+
+    def __init__(self, *args, invoices_held: int = 0, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.invoices_held = invoices_held
+        self.warnings: list[str] = []
+        self._original_rate = self.instance.exchange_rate if self.instance.pk else None
+        if not (self.instance.pk and invoices_held):
+            del self.fields["apply_rate_to"]
+        self.fields["secret"].required = False  # checked in clean_secret (create vs edit)
+        if self.instance.pk and self.instance.has_secret:
+            self.fields["secret"].widget.attrs["placeholder"] = "stored — leave empty to keep it"
+
+    # --- field rules --------------------------------------------------------------------------
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if name.isdigit():
+            raise forms.ValidationError(
+                "A name cannot be only digits (commands refer to systems by id or by name)."
+            )
+        clash = AccountingSystem.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(
+                "A system named “%(name)s” already exists; choose another name.",
+                params={"name": clash.first().name},
+            )
+        return name
+
+    def clean_url(self) -> str:
+        url = clean_api_url(self.cleaned_data.get("url", ""), suffix=self.api_path_suffix)
+        if url.startswith("http://"):
+            self.warnings.append(PLAIN_HTTP_WARNING)
+        return url
+
+    def clean_identifier(self) -> str:
+        identifier = self.cleaned_data["identifier"].strip()
+        if any(c.isspace() for c in identifier):
+            raise forms.ValidationError("The identifier cannot contain spaces.")
+        return identifier
+
+    def clean_secret(self) -> str:
+        secret = self.cleaned_data.get("secret", "")
+        if not secret and not (self.instance.pk and self.instance.has_secret):
+            raise forms.ValidationError("Enter the API secret.", code="required")
+        if any(c.isspace() for c in secret):
+            raise forms.ValidationError("The secret cannot contain spaces.")
+        return secret
+
+    def clean_exchange_rate(self) -> Decimal:
+        rate = self.cleaned_data["exchange_rate"]
+        if rate <= 0:
+            raise forms.ValidationError(
+                "The exchange rate must be greater than 0 (1 when WHMCS bills in the base currency)."
+            )
+        return rate
+
+    # --- outcome ------------------------------------------------------------------------------
+
+    @property
+    def rate_changed(self) -> bool:
+        return (
+            self._original_rate is not None
+            and self.cleaned_data.get("exchange_rate") is not None
+            and self.cleaned_data["exchange_rate"] != self._original_rate
+        )
+
+    @property
+    def reconvert_history(self) -> bool:
+        return self.rate_changed and self.cleaned_data.get("apply_rate_to") == RATE_SCOPE_HISTORY
+
+    def save_system(self, kind: str) -> tuple[AccountingSystem, int | None]:
+        """Save everything or nothing; returns the system and how many invoices were
+        re-converted to the new rate (``None`` when history was left alone)."""
+        from forecaster.reports.rates import apply_to_history
+
+        with transaction.atomic():
+            system = self.save(commit=False)
+            if not system.pk:
+                system.kind = kind
+            secret = self.cleaned_data.get("secret")
+            if secret:
+                system.set_secret(secret)
+            system.save()
+            reconverted = apply_to_history(system) if self.reconvert_history else None
+        return system, reconverted
