@@ -409,40 +409,29 @@ class SandboxState:
         return result
 
     def _filtered(self, userid: int, status: str) -> tuple[list[int], int]:
+        """Visible rows matching the filters (id order), and how many orphans also match."""
+        orphans = [r for rows in self._orphans_by_user.values() for r in rows]
         if status == "Overdue":
             # Overdue = Unpaid and due before today (§2); a filter, not a status.
-            today = self.today_day
-            due = self.duedate
-
-            def matches(rows):
-                return [r for r in rows if due[r] < today]
-
-            base = self._by_status[UNPAID]
-            orphan_rows = [r for rs in self._orphans_by_user.values() for r in rs
-                           if self.status[r] == UNPAID]  # fmt: skip
+            code: int | None = UNPAID
         elif status:
             code = _code_ci(status)
             if code is None:
                 return [], 0
-
-            def matches(rows):
-                return list(rows)
-
-            base = self._by_status[code]
-            orphan_rows = [r for rs in self._orphans_by_user.values() for r in rs
-                           if self.status[r] == code]  # fmt: skip
         else:
-
-            def matches(rows):
-                return list(rows)
-
-            base = self._visible
-            orphan_rows = [r for rs in self._orphans_by_user.values() for r in rs]
+            code = None
+        rows = list(self._visible if code is None else self._by_status[code])
+        if code is not None:
+            orphans = [r for r in orphans if self.status[r] == code]
+        if status == "Overdue":
+            due, today = self.duedate, self.today_day
+            rows = [r for r in rows if due[r] < today]
+            orphans = [r for r in orphans if due[r] < today]
         if userid:
             users = self.userid
-            base = [r for r in base if users[r] == userid]
-            orphan_rows = [r for r in orphan_rows if users[r] == userid]
-        return matches(base), len(matches(orphan_rows))
+            rows = [r for r in rows if users[r] == userid]
+            orphans = [r for r in orphans if users[r] == userid]
+        return rows, len(orphans)
 
     def _sort(self, rows: list[int], orderby: str, descending: bool) -> list[int]:
         # `rows` arrive in id order, and Python's sort is stable (also with reverse=True), so
