@@ -91,9 +91,12 @@ class Controls:
         return None
 
 
-def churn(pay: int = 1, refund: int = 1, *, seed: int = 0) -> GetInvoicesHook:
-    """A ``before_getinvoices`` hook: before each answer, pay ``pay`` random unpaid invoices
-    and refund ``refund`` random paid ones — the drift a sync must survive while it pages.
+def churn(
+    pay: int = 1, refund: int = 1, *, cancel: int = 0, delete: int = 0, seed: int = 0
+) -> GetInvoicesHook:
+    """A ``before_getinvoices`` hook: before each answer, pay ``pay`` random unpaid invoices,
+    refund ``refund`` random paid ones, cancel ``cancel`` unpaid ones and delete ``delete``
+    paid ones — the drift a sync must survive while it pages.
 
     Deterministic for a given ``seed`` and sequence of calls.
     """
@@ -104,6 +107,10 @@ def churn(pay: int = 1, refund: int = 1, *, seed: int = 0) -> GetInvoicesHook:
             state.pay(invoice_id)
         for invoice_id in state.random_ids("Paid", refund, rng):
             state.refund(invoice_id)
+        for invoice_id in state.random_ids("Unpaid", cancel, rng):
+            state.cancel(invoice_id)
+        for invoice_id in state.random_ids("Paid", delete, rng):
+            state.delete(invoice_id)
 
     return hook
 

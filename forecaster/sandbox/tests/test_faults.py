@@ -165,3 +165,11 @@ def test_retry_after_header_on_faults(sb):
     response = call(sb)
     assert response.status_code == 429 and response.headers["retry-after"] == "7"
     assert "retry-after" not in call(sb).headers
+
+
+def test_churn_can_cancel_and_delete(sb):
+    paid, unpaid = len(sb.state.ids("Paid")), len(sb.state.ids("Unpaid"))
+    sb.controls.before_getinvoices = churn(pay=0, refund=0, cancel=1, delete=2, seed=1)
+    body = call(sb, status="Paid").json()
+    assert body["totalresults"] == paid - 2
+    assert len(sb.state.ids("Unpaid")) == unpaid - 1

@@ -32,7 +32,7 @@ class Command(BaseCommand):
     requires_migrations_checks = False
 
     def add_arguments(self, parser: CommandParser) -> None:
-        data = parser.add_argument_group("data")
+        data = parser.add_argument_group("server and data")
         data.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
         data.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 = any)")
         data.add_argument("--invoices", type=int, default=1000, help="number of invoices")
