@@ -324,6 +324,7 @@ class Engine:
         self._pool: ThreadPoolExecutor | None = None
         self._ahead: tuple[tuple, Future] | None = None
         self._first_request: int | None = None
+        self._last_total: int | None = None
 
     # -- remote reads ----------------------------------------------------------------------
 
@@ -482,13 +483,17 @@ class Engine:
             if retries > MAX_DRIFT_RETRIES:
                 raise SyncFailed("WHMCS invoices kept changing while the sync read them.",
                                  "Run the sync again when WHMCS is quieter.")
-            offset = max(0, offset - self.size * (2 ** min(retries - 1, 6)))
+            # Back off by what the count says left the paid set (at least one row), doubling
+            # on each miss; a whole-page step back would re-read mostly rows we already hold.
+            shrunk = (self._last_total or page.total) - page.total
+            offset = max(0, offset - max(1, shrunk) * (2 ** min(retries - 1, 10)))
         if offset > 0 and first is not None and first < run.last_id and page.ids[:1] != [run.last_id]:
             run.drift += 1  # rows inserted before our position: harmless duplicates
         end = start + page.returned
         done = page.returned == 0 or page.short or end >= page.total
         if run.first_total is None:
             run.first_total = page.total
+        self._last_total = page.total
         new_last = max([run.last_id, *(i for i in page.ids if i is not None)])
         if not done:
             self.fetch_ahead(end - 1, self.size + 1)
@@ -542,14 +547,19 @@ class Engine:
         differs = " OR ".join(f"{inv}.{c} IS DISTINCT FROM excluded.{c}" for c in CONTENT)
         differs_join = " OR ".join(f"i.{c} IS DISTINCT FROM s.{c}" for c in CONTENT)
         stage = run.stage
+        qtn = connection.ops.quote_name(QuarantinedRecord._meta.db_table)
+        runs = connection.ops.quote_name(SyncRun._meta.db_table)
+        # An invoice unreadable this time keeps its held copy: unreadable is not "not paid".
+        kept = (f"EXISTS (SELECT 1 FROM {qtn} q JOIN {runs} r ON r.id = q.run_id "  # noqa: S608
+                f"WHERE r.stage = %s AND q.whmcs_id = i.whmcs_id)")
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute(f"SELECT COUNT(*) FROM {stg} s WHERE s.stage = %s AND NOT EXISTS "  # noqa: S608
                         f"(SELECT 1 FROM {inv} i WHERE i.system_id = %s AND i.whmcs_id = s.whmcs_id)",
                         [stage, system_id])
             inserted = cur.fetchone()[0]
             cur.execute(f"SELECT COUNT(*) FROM {inv} i WHERE i.system_id = %s AND NOT EXISTS "  # noqa: S608
-                        f"(SELECT 1 FROM {stg} s WHERE s.stage = %s AND s.whmcs_id = i.whmcs_id)",
-                        [system_id, stage])
+                        f"(SELECT 1 FROM {stg} s WHERE s.stage = %s AND s.whmcs_id = i.whmcs_id) "
+                        f"AND NOT {kept}", [system_id, stage, stage])
             removed = cur.fetchone()[0]
             cur.execute(f"SELECT COUNT(*) FROM {stg} s JOIN {inv} i ON i.system_id = %s AND "  # noqa: S608
                         f"i.whmcs_id = s.whmcs_id WHERE s.stage = %s AND ({differs_join})",
@@ -563,8 +573,8 @@ class Engine:
                 # Old values of removed and updated rows, new values of inserted and updated.
                 cur.execute(f"SELECT i.date, i.date_paid FROM {inv} i WHERE i.system_id = %s AND "  # noqa: S608
                             f"NOT EXISTS (SELECT 1 FROM {stg} s WHERE s.stage = %s AND "
-                            f"s.whmcs_id = i.whmcs_id AND NOT ({differs_join}))",
-                            [system_id, stage])
+                            f"s.whmcs_id = i.whmcs_id AND NOT ({differs_join})) AND NOT {kept}",
+                            [system_id, stage, stage])
                 _collect_days(cur, days, paid_days)
                 cur.execute(f"SELECT s.date, s.date_paid FROM {stg} s WHERE s.stage = %s AND "  # noqa: S608
                             f"NOT EXISTS (SELECT 1 FROM {inv} i WHERE i.system_id = %s AND "
@@ -573,8 +583,9 @@ class Engine:
                 _collect_days(cur, days, paid_days)
             if changed:
                 cur.execute(f"DELETE FROM {inv} WHERE system_id = %s AND NOT EXISTS "  # noqa: S608
-                            f"(SELECT 1 FROM {stg} s WHERE s.stage = %s AND s.whmcs_id = {inv}.whmcs_id)",
-                            [system_id, stage])
+                            f"(SELECT 1 FROM {stg} s WHERE s.stage = %s AND s.whmcs_id = {inv}.whmcs_id) "
+                            f"AND NOT {kept.replace('i.whmcs_id', inv + '.whmcs_id')}",
+                            [system_id, stage, stage])
                 _fault("switch-deleted")
                 updates = ", ".join(f"{c} = excluded.{c}" for c in (*STORED, "synced_at"))
                 cur.execute(

@@ -1,0 +1,217 @@
+"""One sync per system, the daily schedule, the CLI, the web buttons and the worker."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+
+from forecaster.conftest import csrf_post
+from forecaster.sync import engine, schedule
+from forecaster.sync.models import SyncRun
+from forecaster.sync.tests.helpers import assert_exact, make_system
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+# --- R11: one active sync per system ---------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_syncs_of_one_system_cannot_both_run(sb):
+    system = make_system(sb, step=10)
+    sb.controls.latency_ms = 20  # keep the winner busy while the other tries
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def go():
+        from django.db import connection
+
+        barrier.wait()
+        try:
+            run = engine.run_sync(system, "full", "cli")
+            outcomes.append(run.status)
+        except engine.AlreadyRunning as exc:
+            outcomes.append(str(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == sorted(["succeeded", "A sync of Main WHMCS is already running."])
+    assert SyncRun.objects.count() == 1
+    assert_exact(system, sb)
+
+
+@pytest.mark.django_db
+def test_a_run_left_running_by_a_killed_process_does_not_block_forever(system, sb):
+    stale = SyncRun.objects.create(system=system, mode="full", trigger="cli", status="running",
+                                   heartbeat_at=datetime.now(UTC) - timedelta(hours=1))
+    run = engine.run_sync(system, "full", "cli")
+    assert run.status == "succeeded"
+    stale.refresh_from_db()
+    assert stale.status == "interrupted"
+
+
+@pytest.mark.django_db
+def test_a_stop_request_interrupts_between_steps_and_the_next_run_resumes(system, sb):
+    stop = threading.Event()
+
+    def progress(run):
+        if run.step == 2:
+            stop.set()
+
+    first = engine.run_sync(system, "full", "cli", stop=stop, on_progress=progress, prefetch=False)
+    assert first.status == "interrupted" and first.step == 2
+    sb.requests.clear()
+    second = engine.run_sync(system, "full", "cli")
+    assert second.resumed_from_id == first.pk and second.status == "succeeded"
+    assert sb.requests.count == second.steps_total - 2
+    assert_exact(system, sb)
+
+
+# --- R12: the daily schedule ------------------------------------------------------------------
+
+@pytest.mark.django_db
+@override_settings(AUTO_SYNC_TIME="03:30", TIME_ZONE="UTC", FULL_RECONCILE_DAYS=7)
+def test_the_daily_schedule_fires_once_per_system_per_day(sb):
+    system = make_system(sb, auto_sync=True)
+    make_system(sb, name="Off", auto_sync=False)
+    day1 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    assert schedule.tick(day1, enqueue=False) == []  # first sight: scheduled, not run
+    system.refresh_from_db()
+    assert system.next_auto_sync_at == datetime(2026, 11, 23, 3, 30, tzinfo=UTC)
+    assert schedule.tick(day1 + timedelta(hours=2), enqueue=False) == []
+    due = day1 + timedelta(hours=3)
+    # Two schedulers (threads, workers, a restarted service) look at the same moment.
+    first = schedule.tick(due, enqueue=False)
+    second = schedule.tick(due + timedelta(seconds=30), enqueue=False)
+    assert [r.system_id for r in first] == [system.pk] and second == []
+    assert first[0].mode == "full" and first[0].trigger == "schedule"  # never fully synced
+    SyncRun.objects.update(status="succeeded")
+    system.refresh_from_db()
+    assert system.next_auto_sync_at == datetime(2026, 11, 24, 3, 30, tzinfo=UTC)
+    system.last_full_sync_at = due
+    system.save()
+    next_day = schedule.tick(datetime(2026, 11, 24, 3, 31, tzinfo=UTC), enqueue=False)
+    assert len(next_day) == 1 and next_day[0].mode == "incremental"
+    SyncRun.objects.update(status="succeeded")
+    week_later = schedule.tick(datetime(2026, 11, 30, 3, 31, tzinfo=UTC), enqueue=False)
+    assert week_later[0].mode == "full"  # the weekly full reconciliation (R10)
+
+
+@pytest.mark.django_db
+def test_stale_claims_cannot_fire_twice(sb):
+    system = make_system(sb, auto_sync=True)
+    due = datetime(2026, 11, 23, 3, 30, tzinfo=UTC)
+    system.next_auto_sync_at = due
+    system.save()
+    copy_a = type(system).objects.get(pk=system.pk)
+    copy_b = type(system).objects.get(pk=system.pk)
+    assert schedule.claim_day(copy_a, due + timedelta(minutes=1)) is True
+    assert schedule.claim_day(copy_b, due + timedelta(minutes=1)) is False
+
+
+def test_run_scheduler_stops_when_asked(monkeypatch):
+    calls = []
+    monkeypatch.setattr(schedule, "tick", lambda: calls.append(1))
+    monkeypatch.setattr(schedule, "close_old_connections", lambda: None)
+    stop = threading.Event()
+    stop.set()
+    schedule.run_scheduler(stop, interval=0)
+    assert calls == []
+
+
+# --- CLI ---------------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_cli_sync_prints_one_summary_line(system, sb):
+    out = StringIO()
+    call_command("sync", system.name, "--full", stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Main WHMCS: Full sync done:")
+    out = StringIO()
+    call_command("sync", str(system.pk), stdout=out)
+    assert "Sync done: 0 new, 0 changed, 0 removed; 2 requests." in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_cli_fails_with_a_one_line_reason(system, sb):
+    sb.policy.permissions = set()
+    with pytest.raises(CommandError) as err:
+        call_command("sync", system.name, "--full", stdout=StringIO())
+    message = str(err.value)
+    assert "\n" not in message and "GetInvoices" in message
+    with pytest.raises(CommandError, match="no accounting system"):
+        call_command("sync", "nope", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_cli_auto_syncs_every_system_with_automatic_sync_on(sb):
+    on = make_system(sb, name="On", auto_sync=True)
+    off = make_system(sb, name="Off", auto_sync=False)
+    out = StringIO()
+    call_command("sync", "--auto", stdout=out)
+    assert "On: Full sync done" in out.getvalue()
+    assert SyncRun.objects.filter(system=on, trigger="schedule").count() == 1
+    assert not SyncRun.objects.filter(system=off).exists()
+
+
+# --- web ---------------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+@override_settings(TASKS=IMMEDIATE)
+def test_admin_starts_a_sync_from_the_web(admin_client, system, sb):
+    admin_client.get(f"/sync/{system.pk}/")  # the page with the buttons sets the CSRF cookie
+    response = csrf_post(admin_client, f"/sync/{system.pk}/start/", {"mode": "full"},
+                         HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    run = SyncRun.objects.get(system=system)
+    assert run.status == "succeeded" and run.trigger == "user" and run.task_id
+    assert_exact(system, sb)
+    page = admin_client.get(f"/sync/{system.pk}/")
+    assert page.status_code == 200 and b"Full sync" in page.content
+    assert admin_client.get("/sync/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_progress_fragment_polls_while_a_sync_runs(admin_client, system):
+    SyncRun.objects.create(system=system, mode="full", trigger="user", status="running", step=3,
+                           steps_total=12, inserted=30)
+    response = admin_client.get(f"/sync/{system.pk}/controls/")
+    body = response.content.decode()
+    assert 'hx-trigger="every 2s"' in body and "step 3 of 12" in body and 'width: 25%' in body
+    admin_client.get(f"/sync/{system.pk}/")
+    second = csrf_post(admin_client, f"/sync/{system.pk}/start/", {"mode": "incremental"},
+                       HTTP_HX_REQUEST="true")
+    assert "already running" in second.content.decode()
+
+
+@pytest.mark.django_db
+def test_sync_buttons_need_an_admin_a_post_and_a_csrf_token(viewer_client, admin_client, system):
+    viewer_client.get(f"/sync/{system.pk}/")
+    assert csrf_post(viewer_client, f"/sync/{system.pk}/start/", {"mode": "full"}).status_code == 403
+    assert admin_client.get(f"/sync/{system.pk}/start/").status_code == 405
+    assert admin_client.post(f"/sync/{system.pk}/start/", {"mode": "full"}).status_code == 403
+    assert not SyncRun.objects.exists()
+    assert b"Full sync" not in viewer_client.get(f"/sync/{system.pk}/controls/").content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_sync_runs_in_the_real_db_worker(sb):
+    from forecaster.sync.tasks import start_sync
+
+    system = make_system(sb, step=20)
+    run = start_sync(system, "full", "user")
+    assert run.status == "queued" and run.task_id
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    run.refresh_from_db()
+    assert run.status == "succeeded", run.error_message
+    assert_exact(system, sb)
