@@ -285,7 +285,7 @@ def post_form(
         failure = translate(exc, url)
         if failure is None:
             raise
-        log.info("request to %s failed: %s", redact_url(url), failure.message)
+        log.debug("request to %s failed: %s", redact_url(url), failure.message)
         raise failure from None
     response = httpx.Response(
         streamed.status_code, headers=streamed.headers, content=body, request=streamed.request

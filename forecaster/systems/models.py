@@ -84,3 +84,11 @@ class AccountingSystem(models.Model):
         from forecaster.systems.registry import get_type
 
         return get_type(self.kind)
+
+    @property
+    def type_label(self) -> str:
+        """The type's name as users know it ("apiWHMCS"), or the raw key if unregistered."""
+        try:
+            return self.type.label
+        except KeyError:
+            return self.kind

@@ -6,8 +6,6 @@ the type's client. Everyone logged in may read; only administrators change anyth
 
 from __future__ import annotations
 
-import logging
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,13 +14,10 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forecaster.accounts.roles import admin_required
-from forecaster.lib.crypto import DecryptionError, KeyConfigError
 from forecaster.reports.queries import totals_by_system
+from forecaster.systems.connection import check_connection
 from forecaster.systems.models import AccountingSystem
 from forecaster.systems.registry import all_types, get_type
-from forecaster.systems.whmcs.client import ConnectionResult
-
-log = logging.getLogger(__name__)
 
 
 def _type_or_404(kind: str):
@@ -65,7 +60,7 @@ def system_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@sensitive_variables("secret")
+@sensitive_variables()
 @sensitive_post_parameters("secret")
 @admin_required
 @require_http_methods(["GET", "POST"])
@@ -84,7 +79,7 @@ def system_create(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "systems/form.html", {"form": form, "stype": stype, "creating": True})
 
 
-@sensitive_variables("secret")
+@sensitive_variables()
 @sensitive_post_parameters("secret")
 @admin_required
 @require_http_methods(["GET", "POST"])
@@ -129,13 +124,12 @@ def system_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "systems/confirm_delete.html", {"system": system, "held": held})
 
 
-@sensitive_variables("client")
 @admin_required
 @require_POST
 def system_test(request: HttpRequest, pk: int) -> HttpResponse:
     """Test connection: one request, no retries; the diagnosis as an htmx fragment."""
     system = get_object_or_404(AccountingSystem, pk=pk)
-    result = run_connection_test(system)
+    result = check_connection(system)
     if request.headers.get("HX-Request"):
         return render(request, "systems/_test_result.html", {"result": result, "system": system})
     level = messages.SUCCESS if result.ok else messages.ERROR
@@ -143,22 +137,3 @@ def system_test(request: HttpRequest, pk: int) -> HttpResponse:
     for warning in result.warnings:
         messages.warning(request, warning)
     return redirect(reverse("systems:detail", args=[system.pk]))
-
-
-@sensitive_variables("client")
-def run_connection_test(system: AccountingSystem) -> ConnectionResult:
-    """Test a stored system's connection (shared by the web view and ``systems test``)."""
-    from forecaster.systems import errors
-
-    try:
-        client = system.type.make_client(system)
-    except (DecryptionError, KeyConfigError) as exc:
-        return ConnectionResult(ok=False, error=errors.RemoteError(
-            f"The stored secret cannot be decrypted ({exc}).",
-            "Enter the API Secret again on the system's Edit page, or restore the key file.",
-        ))
-    with client:
-        result = client.test_connection()
-    log.info("test connection of system %s: %s", system.pk, result.kind)
-    return result
-

@@ -79,7 +79,7 @@ def serve(handler: Handler, *, tls: tuple[Path, Path] | None = None) -> Iterator
         ctx.load_cert_chain(str(tls[0]), str(tls[1]))
         httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
     box["s"] = Server(httpd, "https" if tls else "http")
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield box["s"]
