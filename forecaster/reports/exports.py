@@ -55,29 +55,35 @@ def to_csv(report: Report) -> str:
 def to_xlsx(report: Report, title: str = "Revenue") -> bytes:
     """A workbook with numeric cells (2-decimal format) and a bold total row."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Revenue"
-    ws.append([title])
-    ws.append([f"Currency: {report.currency}", f"By: {report.by}", f"Basis: {report.basis}",
-               f"From: {report.date_from or '—'}", f"To: {report.date_to or '—'}"])
-    ws.append(list(HEADER))
-    for cell in ws[3]:
-        cell.font = Font(bold=True)
-    for r in report.rows:
-        ws.append([r.period, r.invoices, r.net, r.tax, r.gross])
-    t = report.total
-    ws.append(["Total", t.invoices, t.net, t.tax, t.gross])
-    for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
-    for row in ws.iter_rows(min_row=4, min_col=3, max_col=5):
-        for cell in row:
-            cell.number_format = "#,##0.00"
+    wb = Workbook(write_only=True)  # streams rows: fast even for a by-day report of years
+    ws = wb.create_sheet("Revenue")
     ws.column_dimensions["A"].width = 14
     for col in "BCDE":
         ws.column_dimensions[col].width = 16
+    bold = Font(bold=True)
+
+    def cells(values: list, font: Font | None = None) -> list:
+        out = []
+        for i, value in enumerate(values):
+            cell = WriteOnlyCell(ws, value=value)
+            if font is not None:
+                cell.font = font
+            if i >= 2 and not isinstance(value, str):
+                cell.number_format = "#,##0.00"
+            out.append(cell)
+        return out
+
+    ws.append(cells([title], bold))
+    ws.append([f"Currency: {report.currency}", f"By: {report.by}", f"Basis: {report.basis}",
+               f"From: {report.date_from or '—'}", f"To: {report.date_to or '—'}"])
+    ws.append(cells(list(HEADER), bold))
+    for r in report.rows:
+        ws.append(cells([r.period, r.invoices, r.net, r.tax, r.gross]))
+    t = report.total
+    ws.append(cells(["Total", t.invoices, t.net, t.tax, t.gross], bold))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -6,6 +6,7 @@ Thin adapters over ``queries``, ``rates`` and ``exports``; every figure comes fr
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forecaster.accounts.roles import admin_required, is_admin
@@ -84,6 +86,17 @@ def _chart(rows: list[Row], currency: str) -> dict:
         "gross": [fmt(r.gross) for r in rows],
         "invoices": [r.invoices for r in rows],
     }
+
+
+def _rows_html(rows: list[Row]) -> str:
+    """The report table's body, built here rather than in a template loop: a by-day report
+    over ten years has 3,650 rows, and the template engine would spend most of a second."""
+    esc = html.escape
+    return mark_safe("".join(  # noqa: S308 — every value is escaped or a formatted number
+        f'<tr><td>{esc(r.period)}</td><td class="num">{r.invoices}</td><td class="num">{fmt(r.net)}'
+        f'</td><td class="num">{fmt(r.tax)}</td><td class="num">{fmt(r.gross)}</td></tr>'
+        for r in rows
+    ))
 
 
 def _health(system: AccountingSystem, now) -> tuple[str, str]:
@@ -181,6 +194,7 @@ def revenue_page(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/revenue.html", {
         "form": form,
         "report": report,
+        "rows_html": _rows_html(report.rows) if report else "",
         "error": error,
         "chart": _chart(report.rows, report.currency) if report else None,
         "warnings": rate_warnings(systems),
