@@ -59,6 +59,7 @@ import contextlib
 import logging
 import math
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -67,7 +68,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -153,17 +154,25 @@ def claim(system: AccountingSystem, mode: str, trigger: str, *, queued: bool = F
     The partial unique index ``one_active_sync_per_system`` decides races between threads,
     processes and workers: exactly one INSERT wins, on SQLite and PostgreSQL alike.
     """
-    now = timezone.now()
-    expire_stale(system.pk, now)
     status = SyncRun.Status.QUEUED if queued else SyncRun.Status.RUNNING
-    try:
-        with transaction.atomic():
-            return SyncRun.objects.create(
-                system=system, mode=mode, trigger=trigger, status=status,
-                started_at=None if queued else now, heartbeat_at=now,
-            )
-    except IntegrityError:
-        raise AlreadyRunning(system) from None
+    for attempt in range(50):
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                expire_stale(system.pk, now)
+                return SyncRun.objects.create(
+                    system=system, mode=mode, trigger=trigger, status=status,
+                    started_at=None if queued else now, heartbeat_at=now,
+                )
+        except IntegrityError:
+            raise AlreadyRunning(system) from None
+        except OperationalError as exc:
+            # SQLite's shared-cache "table is locked" is not covered by the busy timeout;
+            # another writer's short page transaction ends soon, so wait a moment.
+            if "locked" not in str(exc) or attempt == 49 or connection.in_atomic_block:
+                raise
+            time.sleep(0.1)
+    raise AssertionError("unreachable")
 
 
 def active_run(system: AccountingSystem) -> SyncRun | None:
