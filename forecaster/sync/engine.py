@@ -421,15 +421,15 @@ class Engine:
     def _stage_values(self, stage: int, rec: InvoiceRecord) -> tuple:
         """One staged row as database parameters, adapted exactly as the ORM would."""
         ops = connection.ops
-        row = self._row(rec)
+        rate = self.rates.rate(rec.currency, rec.date)
         dec = ops.adapt_decimalfield_value
         return (
             stage, rec.whmcs_id, rec.number, ops.adapt_datefield_value(rec.date),
             ops.adapt_datetimefield_value(rec.date_paid), PAID,
             dec(rec.subtotal, 16, 2), dec(rec.tax, 16, 2), dec(rec.tax2, 16, 2),
             dec(rec.credit, 16, 2), dec(rec.total, 16, 2), dec(rec.taxrate, 10, 3),
-            dec(rec.taxrate2, 10, 3), rec.currency, dec(row["rate"], 18, 6),
-            dec(row["net_base"], 16, 2), dec(row["tax_base"], 16, 2),
+            dec(rec.taxrate2, 10, 3), rec.currency, dec(rate, 18, 6),
+            dec(convert(rec.subtotal, rate), 16, 2), dec(convert(rec.tax + rec.tax2, rate), 16, 2),
         )
 
     def _quarantine(self, bad: list[BadRecord]) -> int:
@@ -601,7 +601,10 @@ class Engine:
             changed = inserted + removed + updated
             days: set[date] | None = None
             paid_days: set[date] | None = None
-            if 0 < changed <= 20_000:
+            cur.execute(f"SELECT COUNT(*) FROM {stg} WHERE stage = %s", [stage])  # noqa: S608
+            staged_count = cur.fetchone()[0]
+            # A few changed days are refreshed one by one; many (a first sync) in one rebuild.
+            if 0 < changed <= min(20_000, staged_count // 10 + 100):
                 days, paid_days = set(), set()
                 # Old values of removed and updated rows, new values of inserted and updated.
                 cur.execute(f"SELECT i.date, i.date_paid FROM {inv} i WHERE i.system_id = %s AND "  # noqa: S608
