@@ -4,7 +4,8 @@
 
 Every data endpoint needs a live token (created and revoked by administrators on
 /reports/tokens/); without one it answers 401 JSON. ``/api/openapi.json`` is public: it
-describes the API and holds no data. Bad parameters answer 400 JSON with a message, never 5xx.
+describes the API and holds no data. Bad parameters answer 400 JSON with a message (404 for
+an unknown system), never 5xx.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from forecaster.lib.money import fmt
 from forecaster.reports import exports
 from forecaster.reports.models import ApiToken, hash_token
-from forecaster.reports.params import ParamError, parse_report_params
+from forecaster.reports.params import ParamError, UnknownSystem, parse_report_params
 from forecaster.reports.queries import BASES, GROUPINGS, revenue, totals_by_system
 from forecaster.reports.rates import RateBook, base_currency
 from forecaster.systems.models import AccountingSystem
@@ -76,7 +77,9 @@ def api_view(require_token: bool = True):
 def revenue_api(request: HttpRequest) -> JsonResponse:
     """``GET /api/revenue?from=&to=&by=&system=&basis=`` — the CLI's JSON report."""
     try:
-        params = parse_report_params(request.GET)
+        params = parse_report_params(request.GET, api=True)
+    except UnknownSystem as exc:
+        return _error(404, str(exc))
     except ParamError as exc:
         return _error(400, str(exc))
     report = revenue(params.date_from, params.date_to, params.by, params.system_id, params.basis)
@@ -240,6 +243,7 @@ def openapi_schema() -> dict:
                             "schema": {"$ref": "#/components/schemas/Revenue"}}}},
                         "400": err("A parameter is not valid (the message says which)."),
                         "401": err("No valid API token."),
+                        "404": err("No system with that id or name."),
                     },
                 }
             },

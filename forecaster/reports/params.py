@@ -25,6 +25,10 @@ class ParamError(ValueError):
     """A report parameter the user has to correct."""
 
 
+class UnknownSystem(ParamError):
+    """The ``system`` parameter names no system (the API answers 404)."""
+
+
 @dataclass(frozen=True)
 class ReportParams:
     date_from: date | None = None
@@ -38,11 +42,19 @@ class ReportParams:
         return self.system.pk if self.system is not None else None
 
 
-def parse_date(value: str | None, name: str) -> date | None:
-    """``YYYY-MM-DD`` → ``date``; empty → ``None``; anything else → ``ParamError``."""
-    if value is None or value.strip() == "":
+def parse_date(value: str | None, name: str, strict: bool = False) -> date | None:
+    """``YYYY-MM-DD`` → ``date``; empty → ``None``; anything else → ``ParamError``.
+
+    ``strict`` (the API): no surrounding spaces, and an empty value is an error (omit the
+    parameter for an open period).
+    """
+    if value is None:
         return None
-    text = value.strip()
+    if strict and value == "":
+        raise ParamError(f"{name}: empty; give a date in the form YYYY-MM-DD or omit {name}")
+    if value.strip() == "":
+        return None
+    text = value if strict else value.strip()
     if not _ISO_DATE.fullmatch(text):
         raise ParamError(f"{name}: not a date in the form YYYY-MM-DD: {text[:40]!r}")
     try:
@@ -57,27 +69,38 @@ def find_system(value: str | None) -> AccountingSystem | None:
         return None
     text = value.strip()
     if any(ord(ch) < 32 for ch in text) or len(text) > 100:
-        raise ParamError("system: no such system")
+        raise UnknownSystem("system: no such system")
     found = None
     if text.isdigit() and len(text) <= 18:
         found = AccountingSystem.objects.filter(pk=int(text)).first()
     if found is None:
         found = AccountingSystem.objects.filter(name=text).first()
     if found is None:
-        raise ParamError(f"system: no system with the id or name {text!r}")
+        raise UnknownSystem(f"system: no system with the id or name {text!r}")
     return found
 
 
-def parse_report_params(data: Mapping[str, str | None]) -> ReportParams:
-    """Read ``from``, ``to``, ``by``, ``system`` and ``basis`` from a mapping of strings."""
-    date_from = parse_date(data.get("from"), "from")
-    date_to = parse_date(data.get("to"), "to")
-    if date_from and date_to and date_from > date_to:
+def parse_report_params(data: Mapping[str, str | None], *, api: bool = False) -> ReportParams:
+    """Read ``from``, ``to``, ``by``, ``system`` and ``basis`` from a mapping of strings.
+
+    For people (page, CLI) ``from`` after ``to`` is an error, since it is surely a typo. The
+    API (``api=True``) takes dates strictly but answers such a range with an empty report, as
+    its schema promises a report for any two valid dates.
+    """
+    date_from = parse_date(data.get("from"), "from", strict=api)
+    date_to = parse_date(data.get("to"), "to", strict=api)
+    if not api and date_from and date_to and date_from > date_to:
         raise ParamError(f"from ({date_from}) is after to ({date_to})")
-    by = (data.get("by") or "month").strip()
-    if by not in GROUPINGS:
-        raise ParamError(f"by: must be one of {', '.join(GROUPINGS)}")
-    basis = (data.get("basis") or "invoice").strip()
-    if basis not in BASES:
-        raise ParamError(f"basis: must be one of {', '.join(BASES)}")
+    by = _choice(data.get("by"), "by", GROUPINGS, "month", strict=api)
+    basis = _choice(data.get("basis"), "basis", BASES, "invoice", strict=api)
     return ReportParams(date_from, date_to, by, find_system(data.get("system")), basis)
+
+
+def _choice(value: str | None, name: str, choices: tuple[str, ...], default: str, strict: bool) -> str:
+    """One of ``choices``; missing → ``default`` (also empty, except in ``strict`` mode)."""
+    if value is None or (not strict and value.strip() == ""):
+        return default
+    text = value if strict else value.strip()
+    if text not in choices:
+        raise ParamError(f"{name}: must be one of {', '.join(choices)}")
+    return text
