@@ -271,7 +271,9 @@ def test_viewer_cannot_open_or_post_any_change(viewer_client):
     system = make_system()
     gets = [CREATE, reverse("systems:edit", args=[system.pk]), reverse("systems:delete", args=[system.pk])]
     for url in gets:
-        assert viewer_client.get(url).status_code == 403, url
+        response = viewer_client.get(url)
+        assert response.status_code == 403, url
+        assert "Only an administrator can do this." in response.content.decode()
     posts = [*gets, reverse("systems:test", args=[system.pk])]
     for url in posts:
         response = csrf_post(viewer_client, url, valid(name="Hijacked"))
