@@ -42,6 +42,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import certifi
 import httpcore
 import httpx
+from django.views.decorators.debug import sensitive_variables
 
 from forecaster import __version__
 
@@ -252,6 +253,7 @@ def make_client(
     )
 
 
+@sensitive_variables("data", "kwargs")
 def post_form(
     client: httpx.Client,
     url: str,

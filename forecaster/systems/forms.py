@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django import forms
 from django.conf import settings
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 
 from forecaster.lib.http import address_verdict
 from forecaster.systems.models import AccountingSystem
@@ -232,6 +233,7 @@ class SystemForm(forms.ModelForm):
             raise forms.ValidationError("The identifier cannot contain spaces.")
         return identifier
 
+    @sensitive_variables("secret")
     def clean_secret(self) -> str:
         secret = self.cleaned_data.get("secret", "")
         if not secret and not (self.instance.pk and self.instance.has_secret):
@@ -262,6 +264,7 @@ class SystemForm(forms.ModelForm):
     def reconvert_history(self) -> bool:
         return self.rate_changed and self.cleaned_data.get("apply_rate_to") == RATE_SCOPE_HISTORY
 
+    @sensitive_variables("secret")
     def save_system(self, kind: str) -> tuple[AccountingSystem, int | None]:
         """Save everything or nothing; returns the system and how many invoices were
         re-converted to the new rate (``None`` when history was left alone)."""

@@ -300,3 +300,25 @@ def test_anonymous_is_sent_to_login_on_every_systems_url(anon_client):
 def test_test_connection_requires_post(admin_client):
     system = make_system()
     assert admin_client.get(reverse("systems:test", args=[system.pk])).status_code == 405
+
+
+def test_error_report_hides_the_secret(admin_client, monkeypatch, settings):
+    """S5: an exception while the secret is in the POST body and in locals leaves it out of
+    the error report Django would mail or log."""
+    from django.views.debug import ExceptionReporter
+
+    from forecaster.systems.forms import SystemForm
+
+    def explode(self, kind):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(SystemForm, "save_system", explode)
+    admin_client.raise_request_exception = False
+    settings.DEBUG = False
+    admin_client.get(CREATE)
+    response = csrf_post(admin_client, CREATE, valid())
+    assert response.status_code == 500
+    assert_no_canary(response)
+    report = ExceptionReporter(response.wsgi_request, *response.exc_info)
+    assert CANARY not in report.get_traceback_text()
+    assert CANARY not in report.get_traceback_html()

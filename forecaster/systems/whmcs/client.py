@@ -25,6 +25,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from django.views.decorators.debug import sensitive_variables
 
 from forecaster.lib import http
 from forecaster.systems import errors
@@ -100,6 +101,7 @@ class ConnectionResult:
 class WhmcsClient:
     """A keep-alive connection to one WHMCS API. Use as a context manager or call ``close()``."""
 
+    @sensitive_variables("secret")
     def __init__(
         self,
         url: str,
@@ -124,6 +126,7 @@ class WhmcsClient:
         return f"<WhmcsClient {http.redact_url(self.url)}>"
 
     @classmethod
+    @sensitive_variables()
     def for_system(cls, system: AccountingSystem, **kwargs: Any) -> WhmcsClient:
         """A client for a stored system (decrypts its secret; may raise ``DecryptionError``)."""
         return cls(system.url, system.identifier, system.get_secret(), **kwargs)
@@ -199,6 +202,7 @@ class WhmcsClient:
 
     # --- one request ----------------------------------------------------------------------------
 
+    @sensitive_variables("body")
     def _call(self, params: dict[str, str | int], *, timeout: float | None) -> InvoicePage:
         body = {
             "identifier": self._identifier,
