@@ -137,15 +137,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {"system": s, "health": _health(s, now), "totals": totals.get(s.pk)} for s in systems
     ]
     kpis = [
-        {"label": "This month", "sub": f"{today.replace(day=1):%d %b} – {today:%d %b %Y}",
+        {"label": "This month", "sub": f"1 {today:%b} – {today.day} {today:%b %Y}",
          "row": month, "before": month_ly, "change": _change(month, month_ly),
          "before_label": "same days last year"},
-        {"label": "This year", "sub": f"1 Jan – {today:%d %b %Y}",
+        {"label": "This year", "sub": f"1 Jan – {today.day} {today:%b %Y}",
          "row": year, "before": year_ly, "change": _change(year, year_ly),
          "before_label": "same period last year"},
-        {"label": "Same month last year", "sub": f"{last_year.replace(day=1):%d %b} – {last_year:%d %b %Y}",
+        {"label": "Same month last year", "sub": f"1 {last_year:%b} – {last_year.day} {last_year:%b %Y}",
          "row": month_ly, "before": None, "change": None, "before_label": ""},
-        {"label": "Same period last year", "sub": f"1 Jan – {last_year:%d %b %Y}",
+        {"label": "Same period last year", "sub": f"1 Jan – {last_year.day} {last_year:%b %Y}",
          "row": year_ly, "before": None, "change": None, "before_label": ""},
     ]
     return render(request, "reports/dashboard.html", {
@@ -201,6 +201,7 @@ def revenue_page(request: HttpRequest) -> HttpResponse:
         "query": query,
         "presets": [(label, _preset_query(request, values)) for label, values in presets],
         "systems": systems,
+        "selected": params.system if params else None,
     }, status=400 if error else 200)
 
 

@@ -87,3 +87,11 @@ def test_multi_currency_warning_goes_to_stderr(capsys, data):
     out, err = run(capsys, "--format", "json")
     assert "warning: Poland: invoices in EUR, PLN" in err
     json.loads(out)  # stdout stays machine-readable
+
+
+def test_csv_text_cells_cannot_become_formulas():
+    from forecaster.reports.exports import safe_text
+
+    for text in ["=1+2", "+1", "-1", "@SUM(A1)", "\tx", "\rx"]:
+        assert safe_text(text) == "'" + text
+    assert safe_text("2024-01") == "2024-01"
