@@ -128,7 +128,18 @@ def clean_api_url(value: str, *, suffix: str, allow_private: bool | None = None)
 
 
 class CommaDecimalField(forms.DecimalField):
-    """A decimal that also accepts a comma as the decimal separator (``4,25``)."""
+    """A decimal that also accepts a comma as the decimal separator (``4,25``), shown without
+    trailing zeros (``4``, not ``4.000000``) in a plain text box."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def widget_attrs(self, widget):
+        return {}  # no HTML number constraints: the comma must get through to the server
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal) and value.is_finite():
+            return format(value.normalize(), "f")
+        return value
 
     def to_python(self, value):
         if isinstance(value, str):

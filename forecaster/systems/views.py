@@ -73,8 +73,7 @@ def system_create(request: HttpRequest, kind: str) -> HttpResponse:
             request,
             f"Saved “{system.name}”. Next: Test connection, then Full sync to import its invoices.",
         )
-        for warning in form.warnings:
-            messages.warning(request, warning)
+        # The plain-http warning is a banner on the system's page (form.warnings: CLI only).
         return redirect("systems:detail", pk=system.pk)
     return render(request, "systems/form.html", {"form": form, "stype": stype, "creating": True})
 
@@ -102,8 +101,6 @@ def system_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "The new exchange rate applies to invoices synced from now on; the invoices "
                 "already imported keep the rate they were converted with.",
             )
-        for warning in form.warnings:
-            messages.warning(request, warning)
         return redirect("systems:detail", pk=system.pk)
     return render(request, "systems/form.html", {
         "form": form, "stype": stype, "system": system, "creating": False,
@@ -134,6 +131,4 @@ def system_test(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "systems/_test_result.html", {"result": result, "system": system})
     level = messages.SUCCESS if result.ok else messages.ERROR
     messages.add_message(request, level, f"{result.message} {result.fix}".strip())
-    for warning in result.warnings:
-        messages.warning(request, warning)
     return redirect(reverse("systems:detail", args=[system.pk]))

@@ -79,8 +79,9 @@ def test_defaults_step_100_and_rate_1(admin_client):
     csrf_post(admin_client, CREATE, valid(step=None, exchange_rate=None, auto_sync=None))
     # step and rate are required fields: the form shows defaults, posting blanks is an error
     assert not AccountingSystem.objects.exists()
-    form = admin_client.get(CREATE).context["form"]
-    assert form["step"].value() == 100 and form["exchange_rate"].value() == Decimal("1")
+    page = admin_client.get(CREATE)
+    assert page.context["form"]["step"].value() == 100
+    assert b'name="exchange_rate" value="1"' in page.content
 
 
 BAD_URLS = [
