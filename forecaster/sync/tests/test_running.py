@@ -24,7 +24,10 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_syncs_of_one_system_cannot_both_run(sb):
     system = make_system(sb, step=10)
-    sb.controls.latency_ms = 20  # keep the winner busy while the other tries
+    # The winner's first request waits until the other start has been answered, so the two
+    # really overlap however slowly the machine schedules the threads.
+    other_answered = threading.Event()
+    sb.controls.before_getinvoices = lambda state, params: other_answered.wait(timeout=30)
     barrier = threading.Barrier(2)
     outcomes = []
 
@@ -37,8 +40,10 @@ def test_two_concurrent_syncs_of_one_system_cannot_both_run(sb):
             outcomes.append(run.status)
         except engine.AlreadyRunning as exc:
             outcomes.append(str(exc))
+            other_answered.set()
         except Exception as exc:  # reported by the assertion below
             outcomes.append(repr(exc))
+            other_answered.set()
         finally:
             connection.close()
 
