@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from forecaster.accounts.roles import admin_required
 from forecaster.reports.queries import totals_by_system
+from forecaster.reports.rates import base_currency
 from forecaster.systems.connection import check_connection
 from forecaster.systems.models import AccountingSystem
 from forecaster.systems.registry import all_types, get_type
@@ -36,13 +37,11 @@ def _invoices_held(system: AccountingSystem) -> int:
 @require_http_methods(["GET", "HEAD"])
 def system_list(request: HttpRequest) -> HttpResponse:
     """The list of systems with their sync state and the invoices held (one query for totals)."""
-    from django.conf import settings
-
     totals = totals_by_system()
     systems = list(AccountingSystem.objects.defer("description", "secret_ciphertext"))
     rows = [(s, totals.get(s.pk)) for s in systems]
     return render(request, "systems/list.html", {
-        "rows": rows, "types": all_types(), "base_currency": settings.BASE_CURRENCY,
+        "rows": rows, "types": all_types(), "base_currency": base_currency(),
     })
 
 
@@ -57,6 +56,7 @@ def system_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "systems/detail.html", {
         "system": system, "stype": stype, "totals": totals,
         "plain_http": system.url.lower().startswith("http://"),
+        "base_currency": base_currency(),
     })
 
 

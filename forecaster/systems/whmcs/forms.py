@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.html import escape
 
+from forecaster.reports.rates import base_currency
 from forecaster.systems.forms import SystemForm
 
 
@@ -48,7 +49,7 @@ class WhmcsSystemForm(SystemForm):
             ),
             "exchange_rate": (
                 "Specify the exchange rate if the currency is not the same as in the system "
-                f"({escape(settings.BASE_CURRENCY)}). Set it to 1 if the currency is the same as in the "
+                f"({escape(base_currency())}). Set it to 1 if the currency is the same as in the "
                 "system. Up to 6 decimals."
             ),
             "apply_rate_to": (

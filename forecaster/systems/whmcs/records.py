@@ -34,6 +34,13 @@ _AMOUNT_LIMIT = Decimal(10) ** 14  # DecimalField(max_digits=16, decimal_places=
 _RATE_LIMIT = Decimal(10) ** 7  # DecimalField(max_digits=10, decimal_places=3)
 _CURRENCY = re.compile(r"^[A-Za-z0-9]{1,8}$")
 _ZERO_DATES = ("", "0000-00-00", "0000-00-00 00:00:00")
+_UTC = ZoneInfo("UTC")
+# The shapes WHMCS sends nearly always: "15.95" (amounts) and "23.000" (tax rates). A string of
+# exactly this shape is a valid value within the column's limits, and Decimal(text) is already
+# what the general path below would return, so it skips the general path's checks. Anything
+# else (ints, Decimals, spaces, other scales, junk) takes the general path.
+_PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,14}\.[0-9]{2}").fullmatch
+_PLAIN_RATE = re.compile(r"-?[0-9]{1,7}\.[0-9]{3}").fullmatch
 
 
 class BadRecord(ValueError):
@@ -53,7 +60,9 @@ class FormatChanged(ValueError):
         self.field = field
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, which
+# was a measurable part of a full sync's per-row cost. Treat records as read-only all the same.
+@dataclass(slots=True)
 class InvoiceRecord:
     """The stored whitelist of one invoice (product.md S5). Amounts are exact ``Decimal``."""
 
@@ -145,6 +154,8 @@ def _id(value: object) -> int:
 
 
 def _amount(value: object, name: str) -> Decimal:
+    if value.__class__ is str and _PLAIN_AMOUNT(value):
+        return Decimal(value)
     if value is None:
         raise ValueError(f"{name} is missing")
     if isinstance(value, str) and not value.strip():
@@ -162,6 +173,8 @@ def _amount(value: object, name: str) -> Decimal:
 
 
 def _rate(value: object, name: str) -> Decimal:
+    if value.__class__ is str and _PLAIN_RATE(value):
+        return Decimal(value)
     if value is None or (isinstance(value, str) and not value.strip()):
         return Decimal("0.000")
     try:
@@ -175,6 +188,11 @@ def _rate(value: object, name: str) -> Decimal:
 
 
 def _date(value: object, name: str) -> date:
+    if value.__class__ is str and len(value) == 10 and value != "0000-00-00":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass  # the general path gives the reason
     if not isinstance(value, str) or value.strip() in _ZERO_DATES:
         raise ValueError(f"{name} is missing")
     try:
@@ -188,6 +206,11 @@ def _datetime(value: object, tz: ZoneInfo | None) -> datetime | None:
         return None
     if not isinstance(value, str):
         raise ValueError("datepaid is not a date")
+    if len(value) == 19 and value[10] == " ":  # "YYYY-MM-DD HH:MM:SS", WHMCS's own shape
+        try:
+            return datetime.fromisoformat(value).replace(tzinfo=tz or _UTC)
+        except ValueError:
+            pass  # the general path gives the reason
     text = value.strip()
     try:
         parsed = datetime.fromisoformat(text if len(text) > 10 else text + " 00:00:00")
@@ -195,5 +218,5 @@ def _datetime(value: object, tz: ZoneInfo | None) -> datetime | None:
         raise ValueError("datepaid is not a date") from None
     if parsed.tzinfo is None:
         # replace() never raises on DST gaps, unlike make_aware(); WHMCS gives local wall time.
-        parsed = parsed.replace(tzinfo=tz or ZoneInfo("UTC"))
+        parsed = parsed.replace(tzinfo=tz or _UTC)
     return parsed

@@ -20,11 +20,11 @@ import json
 import sys
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.views.decorators.debug import sensitive_variables
 
 from forecaster.lib.money import fmt
+from forecaster.reports.rates import base_currency
 from forecaster.systems.models import AccountingSystem
 from forecaster.systems.registry import all_types, get_type
 
@@ -211,6 +211,7 @@ class Command(BaseCommand):
 
         totals = totals_by_system()
         rows = []
+        currency = base_currency()
         for s in AccountingSystem.objects.all():
             t = totals.get(s.pk) or {}
             rows.append({
@@ -231,7 +232,7 @@ class Command(BaseCommand):
                 "last_full_sync_at": s.last_full_sync_at.isoformat() if s.last_full_sync_at else None,
                 "invoices": int(t.get("invoices", 0)),
                 "total": fmt(t.get("gross")),
-                "currency": settings.BASE_CURRENCY,
+                "currency": currency,
             })
         if options["format"] == "json":
             self.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -240,7 +241,7 @@ class Command(BaseCommand):
             self.stdout.write("No accounting systems yet: forecaster systems add whmcs --help")
             return
         headers = ["ID", "NAME", "TYPE", "URL", "STEP", "AUTO", "RATE", "LAST SYNC", "INVOICES",
-                   f"TOTAL {settings.BASE_CURRENCY}"]
+                   f"TOTAL {currency}"]
         table = [headers] + [[
             str(r["id"]), r["name"], r["type_label"], r["url"], str(r["step"]),
             "on" if r["auto_sync"] else "off", r["exchange_rate"],
