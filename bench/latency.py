@@ -1,0 +1,93 @@
+"""Report and page latency over the invoices held in a data directory.
+
+    FORECASTER_DATA_DIR=… [DATABASE_URL=…] python -m bench.latency --pages-url http://127.0.0.1:PORT \\
+        --username U --password P [--repeat 30]
+
+Measures, each ``--repeat`` times after one warm-up, and prints one JSON object of
+``{name: {"median_ms", "p95_ms", "max_ms"}}``:
+
+- ``report_month_all``: ``reports.queries.revenue(by="month")`` for all systems (the domain
+  function the page, the CLI and the API share), in this process;
+- ``page_*``: real HTTP GETs of the systems list, the revenue report, the dashboard and the
+  JSON API's revenue report, against ``forecaster serve`` at ``--pages-url`` (WSGI server,
+  middleware, templates — what a browser waits for), logged in as ``--username``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import time
+
+
+def summarise(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"median_ms": round(statistics.median(ordered) * 1000, 2),
+            "p95_ms": round(p95 * 1000, 2), "max_ms": round(ordered[-1] * 1000, 2)}
+
+
+def timed(fn, repeat: int) -> dict:
+    fn()  # warm-up: connection, caches, template loading
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return summarise(samples)
+
+
+def measure(pages_url: str, username: str, password: str, repeat: int, token: str = "") -> dict:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forecaster.settings")
+    import django
+
+    django.setup()
+    import httpx
+
+    from forecaster.reports import queries
+
+    results = {"report_month_all": timed(lambda: queries.revenue(by="month"), repeat)}
+
+    with httpx.Client(base_url=pages_url, timeout=60, follow_redirects=False) as client:
+        login = client.get("/accounts/login/")
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
+        assert csrf, "no CSRF token on the login page"
+        done = client.post("/accounts/login/", data={
+            "username": username, "password": password, "csrfmiddlewaretoken": csrf.group(1),
+        }, headers={"Referer": pages_url + "/accounts/login/"})  # fmt: skip
+        assert done.status_code == 302, f"login failed: {done.status_code}"
+
+        def page(path: str, **kwargs):
+            def get():
+                response = client.get(path, **kwargs)
+                assert response.status_code == 200, f"{path}: HTTP {response.status_code}"
+            return get
+
+        results["page_systems_list"] = timed(page("/systems/"), repeat)
+        results["page_revenue_report"] = timed(page("/reports/revenue/"), repeat)
+        results["page_dashboard"] = timed(page("/"), repeat)
+        if token:
+            results["api_revenue_month"] = timed(
+                page("/api/revenue", params={"by": "month"},
+                     headers={"Authorization": f"Bearer {token}"}), repeat)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages-url", required=True)
+    parser.add_argument("--username", required=True)
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--token", default="", help="an API token, to time the JSON API too")
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args(argv)
+    print(json.dumps(measure(args.pages_url, args.username, args.password, args.repeat, args.token)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,383 @@
+"""``make bench``: measure the product against its baselines and write BENCHMARKS.md.
+
+    python -m bench.run --sizes 100000,1000000 --output BENCHMARKS.md [--step 100]
+
+For each size N the WHMCS sandbox runs in a process of its own (N invoices, seed 1) on
+loopback, and every measured program runs as a separate process on a fresh data directory:
+
+1. **floor** — ``bench.bare_fetch``: the same pages a full sync reads (status=Paid, by id,
+   Step per request), parsed and thrown away; measured before and after the sync, averaged.
+2. **full sync** — ``forecaster sync ID --full`` on an empty copy: wall time, API requests,
+   peak RSS (``wait4`` rusage of that process alone).
+3. **nothing new** — ``forecaster sync ID`` right after: requests and time.
+4. **1 000 new** — the sandbox adds 1 000 paid invoices, then ``forecaster sync ID``.
+5. **latency** — ``bench.latency``: the monthly revenue report over all systems, and the
+   systems list, revenue report, dashboard and JSON API over real HTTP (``forecaster serve``).
+6. **original** — ``bench.baseline`` on another empty copy: the original module's algorithm
+   (delete all, one autocommitted INSERT per invoice).
+
+With ``DATABASE_URL`` set to a PostgreSQL server (``scripts/with-postgres.sh`` does this in
+``make bench``), the full sync and the latency are measured on PostgreSQL too, in a database
+created per size. Benchmarks are not tests: nothing fails on a slow machine; figures are
+ratios against baselines measured in the same run. ``--smoke`` runs a tiny size with few
+repetitions, so the fault suite can keep these scripts working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from forecaster.quality.harness import (
+    FORECASTER,
+    PROJECT_DIR,
+    LiveService,
+    SandboxProcess,
+    child_env,
+    forecaster,
+)
+
+ADMIN, PASSWORD = "bench-admin", "Bench-Password-7731"
+TARGET_RATIO, TARGET_REQUESTS, TARGET_MS, TARGET_RSS_MB = 1.3, 3, 100, 200
+
+
+@dataclass
+class Timed:
+    seconds: float
+    peak_rss_mb: float
+    stdout: str
+    stderr: str
+    returncode: int
+
+
+def run_timed(args: list[str], env: dict[str, str], timeout: float = 7200) -> Timed:
+    """Run a child to completion; its wall time and its own peak RSS (from ``wait4``)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, env=env, cwd=PROJECT_DIR, stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=err, text=True)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        del timeout
+        return Timed(seconds, usage.ru_maxrss / 1024, out.read(), err.read(), proc.returncode)
+
+
+def must(result: Timed, what: str) -> Timed:
+    if result.returncode != 0:
+        raise SystemExit(f"{what} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
+    return result
+
+
+class Installation:
+    """A data directory (SQLite, or a PostgreSQL database) with one system and an admin."""
+
+    def __init__(self, root: Path, sandbox: SandboxProcess, step: int, database_url: str = "") -> None:
+        self.data_dir = root
+        self.env = child_env(root, database_url or None)
+        forecaster(["migrate", "--no-input", "-v", "0"], self.env, check=True)
+        done = forecaster(
+            ["systems", "add", "whmcs", "--name", "Bench WHMCS", "--url", sandbox.url,
+             "--identifier", sandbox.identifier, "--step", str(step), "--no-auto-sync"],
+            self.env, input=sandbox.secret + "\n", check=True,
+        )  # fmt: skip
+        self.system_id = done.stdout.strip().splitlines()[-1]
+        forecaster(["createadmin", "--username", ADMIN], self.env, input=PASSWORD + "\n", check=True)
+
+    def sync(self, full: bool) -> Timed:
+        args = [*FORECASTER, "sync", self.system_id] + (["--full"] if full else [])
+        return must(run_timed(args, self.env), f"sync {'--full' if full else ''}")
+
+    def last_run_seconds(self) -> float:
+        """How long the last sync run itself took (its SyncRun's start to finish)."""
+        done = subprocess.run([sys.executable, "-m", "forecaster.quality.dbtool", "dump"],
+                              env=self.env, cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])["runs"][-1]["seconds"]
+
+    def latency(self, repeat: int) -> dict:
+        token = subprocess.run(
+            [sys.executable, "-m", "forecaster.quality.dbtool", "issue-token", "bench"],
+            env=self.env, cwd=PROJECT_DIR, capture_output=True, text=True, check=True,
+        ).stdout.strip().splitlines()[-1]  # fmt: skip
+        with LiveService(self.data_dir, database_url=self.env.get("DATABASE_URL"), worker=False) as web:
+            done = must(run_timed(
+                [sys.executable, "-m", "bench.latency", "--pages-url", web.url, "--username", ADMIN,
+                 "--password", PASSWORD, "--token", token, "--repeat", str(repeat)], self.env,
+            ), "latency")  # fmt: skip
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bare(sandbox: SandboxProcess, step: int) -> dict:
+    done = must(run_timed(
+        [sys.executable, "-m", "bench.bare_fetch", "--url", sandbox.url, "--identifier",
+         sandbox.identifier, "--secret", sandbox.secret, "--step", str(step)], child_env(Path("/tmp")),
+    ), "bare fetch")  # fmt: skip
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["wall_seconds"] = done.seconds
+    figures["peak_rss_mb"] = done.peak_rss_mb
+    return figures
+
+
+def counted(sandbox: SandboxProcess, action) -> tuple[Timed, int]:
+    sandbox.command("reset-count")
+    result = action()
+    return result, sandbox.request_count
+
+
+def create_pg_database(base_url: str, name: str) -> str:
+    """A fresh database on the server of ``base_url``; returns its URL."""
+    import psycopg
+
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return base_url.rsplit("/", 1)[0] + "/" + name
+
+
+def measure_size(n: int, step: int, repeat: int, work: Path, pg_url: str) -> dict:
+    result: dict = {"invoices": n, "step": step}
+    print(f"[bench] {n:,} invoices: starting the sandbox", flush=True)
+    with SandboxProcess(n, seed=1) as sandbox:
+        result["paid"] = int(sandbox.command("paid"))
+        floor_before = bare(sandbox, step)
+
+        print("[bench]   full sync (SQLite)", flush=True)
+        site = Installation(work / f"sqlite-{n}", sandbox, step)
+        full, full_requests = counted(sandbox, lambda: site.sync(full=True))
+        floor_after = bare(sandbox, step)
+        floor = (floor_before["wall_seconds"] + floor_after["wall_seconds"]) / 2
+        result["floor"] = {"seconds": floor, "requests": floor_before["requests"],
+                           "runs": [floor_before["wall_seconds"], floor_after["wall_seconds"]],
+                           "peak_rss_mb": floor_before["peak_rss_mb"]}
+        result["floor"]["loop_seconds"] = (floor_before["seconds"] + floor_after["seconds"]) / 2
+        result["full"] = {"seconds": full.seconds, "requests": full_requests,
+                          "run_seconds": site.last_run_seconds(),
+                          "peak_rss_mb": full.peak_rss_mb, "summary": full.stdout.strip()}
+
+        print("[bench]   nothing-new sync, 1 000 new", flush=True)
+        same, same_requests = counted(sandbox, lambda: site.sync(full=False))
+        result["nothing_new"] = {"seconds": same.seconds, "requests": same_requests,
+                                 "summary": same.stdout.strip()}
+        sandbox.command("add 1000")
+        new, new_requests = counted(sandbox, lambda: site.sync(full=False))
+        result["new_1000"] = {"seconds": new.seconds, "requests": new_requests,
+                              "summary": new.stdout.strip()}
+
+        print("[bench]   latency (SQLite)", flush=True)
+        result["latency_sqlite"] = site.latency(repeat)
+
+        print("[bench]   original algorithm", flush=True)
+        original_site = Installation(work / f"original-{n}", sandbox, step)
+        original, original_requests = counted(sandbox, lambda: must(run_timed(
+            [sys.executable, "-m", "bench.baseline", original_site.system_id], original_site.env,
+        ), "baseline"))  # fmt: skip
+        result["original"] = {"seconds": original.seconds, "requests": original_requests,
+                              "peak_rss_mb": original.peak_rss_mb}
+
+        if pg_url:
+            print("[bench]   full sync and latency (PostgreSQL)", flush=True)
+            db_url = create_pg_database(pg_url, f"bench_{n}")
+            pg_site = Installation(work / f"pg-{n}", sandbox, step, database_url=db_url)
+            pg_full, pg_requests = counted(sandbox, lambda: pg_site.sync(full=True))
+            result["full_pg"] = {"seconds": pg_full.seconds, "requests": pg_requests,
+                                 "peak_rss_mb": pg_full.peak_rss_mb}
+            result["latency_pg"] = pg_site.latency(repeat)
+    return result
+
+
+def machine() -> dict:
+    mem_kb = 0
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    cpu = ""
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_DIR,
+                            capture_output=True, text=True, check=False).stdout.strip()
+    pg = ""
+    if os.environ.get("PG_BIN"):
+        pg = subprocess.run([os.environ["PG_BIN"] + "/postgres", "--version"], capture_output=True,
+                            text=True, check=False).stdout.strip()
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": len(os.sched_getaffinity(0)), "cpu": cpu, "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+        "os": platform.platform(), "commit": commit, "postgresql": pg,
+    }
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+def _verdict(ok: bool) -> str:
+    return "meets" if ok else "**misses**"
+
+
+def render(results: list[dict], info: dict, command: str) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`bench/run.py`); do not edit by hand. Every speed figure is a",
+        "ratio against a baseline measured in the same run, on the same machine, against the same",
+        "WHMCS sandbox (its own process, on loopback). Benchmarks are not tests: nothing fails on a",
+        "slow machine.",
+        "",
+        f"- **Command:** `{command}`",
+        f"- **Date:** {info['date']} · commit `{info['commit']}`",
+        f"- **Machine:** {info['cpus']} CPUs ({info['cpu']}), {info['memory_gib']} GiB memory, {info['os']}",
+        f"- **Software:** Python {info['python']}, SQLite {info['sqlite']}"
+        + (f", {info['postgresql']}" if info["postgresql"] else ""),
+        f"- **Sandbox:** seed 1; Step {results[0]['step']} (the product's default) for every sync and floor",
+        "",
+        "## Full sync against the floor and the original",
+        "",
+        "The *floor* fetches the same pages with one keep-alive HTTP client and parses them, and",
+        "nothing else: no sequential importer can be faster against this server. The *original* is",
+        "the original module's algorithm (delete all, one INSERT committed per invoice), ported in",
+        "`bench/baseline.py`. Times are wall-clock of the whole process, start-up included.",
+        "",
+        "| Invoices (paid) | Floor | Full sync | Ratio to floor (target ≤ 1.3) | Original "
+        "| Original ÷ ours | Requests (sync / floor) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        ratio = r["full"]["seconds"] / r["floor"]["seconds"]
+        speedup = r["original"]["seconds"] / r["full"]["seconds"]
+        lines.append(
+            f"| {r['invoices']:,} ({r['paid']:,}) | {r['floor']['seconds']:.1f} s "
+            f"| {r['full']['seconds']:.1f} s "
+            f"| **{ratio:.2f}×** ({_verdict(ratio <= TARGET_RATIO)}) | {r['original']['seconds']:.1f} s "
+            f"| {speedup:.1f}× | {r['full']['requests']:,} / {r['floor']['requests']:,} |"
+        )
+    lines += [
+        "",
+        "Without process start-up (Python, Django, imports): the sync run's own duration (its",
+        "`SyncRun` start to finish) against the floor's fetch loop alone.",
+        "",
+        "| Invoices | Floor loop | Sync run | Ratio |",
+        "|---|---|---|---|",
+    ]
+    for r in results:
+        loop, run = r["floor"]["loop_seconds"], r["full"]["run_seconds"]
+        lines.append(f"| {r['invoices']:,} | {loop:.2f} s | {run:.2f} s | {run / loop:.2f}× |")
+    lines += [
+        "",
+        "Floor runs (before and after the sync): "
+        + "; ".join(f"{r['invoices']:,}: " + ", ".join(f"{s:.1f} s" for s in r["floor"]["runs"])
+                    for r in results) + ".",
+        "",
+        "## Peak memory of a full sync",
+        "",
+        "Peak resident set size of the `forecaster sync --full` process alone (`wait4` rusage),",
+        "target < 200 MB and flat as N grows.",
+        "",
+        "| Invoices | Full sync peak RSS | Floor process peak RSS | Original peak RSS |",
+        "|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['invoices']:,} | **{r['full']['peak_rss_mb']:.0f} MB** "
+            f"({_verdict(r['full']['peak_rss_mb'] < TARGET_RSS_MB)}) | {r['floor']['peak_rss_mb']:.0f} MB "
+            f"| {r['original']['peak_rss_mb']:.0f} MB |"
+        )
+    lines += [
+        "",
+        "## Sync with nothing new, and with 1 000 new invoices",
+        "",
+        "`forecaster sync ID` right after the full sync, then after the sandbox added 1 000 paid",
+        "invoices. Requests counted by the sandbox. Target: ≤ 3 requests with nothing new.",
+        "",
+        "| Invoices held | Nothing new: requests | time | 1 000 new: requests | time |",
+        "|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['paid']:,} | **{r['nothing_new']['requests']}** "
+            f"({_verdict(r['nothing_new']['requests'] <= TARGET_REQUESTS)}) "
+            f"| {r['nothing_new']['seconds']:.2f} s "
+            f"| {r['new_1000']['requests']} | {r['new_1000']['seconds']:.2f} s |"
+        )
+    lines += [
+        "",
+        "(Times are of the whole `forecaster sync` process, about half of which is Python and",
+        "Django start-up.)",
+        "",
+        "## Report and page latency",
+        "",
+        "Median / 95th percentile over repeated requests after one warm-up. `report_month_all` is",
+        "the monthly revenue report over all systems (`reports.queries.revenue`, in process);",
+        "the pages are real HTTP GETs against `forecaster serve`, logged in. Target < 100 ms.",
+        "",
+    ]
+    engines = [("latency_sqlite", "SQLite")] + (
+        [("latency_pg", "PostgreSQL")] if any("latency_pg" in r for r in results) else [])
+    names = list(results[0]["latency_sqlite"])
+    header = "| What | " + " | ".join(f"{label} {r['invoices']:,}" for key, label in engines
+                                      for r in results if key in r) + " |"
+    lines += [header, "|---|" + "---|" * (header.count("|") - 2)]
+    for name in names:
+        cells = []
+        for key, _label in engines:
+            for r in results:
+                if key in r and name in r[key]:
+                    figure = r[key][name]
+                    mark = "" if figure["median_ms"] < TARGET_MS else " **(misses)**"
+                    cells.append(f"{figure['median_ms']:.1f} / {figure['p95_ms']:.1f} ms{mark}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if any("full_pg" in r for r in results):
+        lines += ["", "## Full sync on PostgreSQL", "",
+                  "| Invoices | Full sync | Ratio to the SQLite run's floor | Peak RSS |",
+                  "|---|---|---|---|"]
+        for r in results:
+            if "full_pg" in r:
+                lines.append(f"| {r['invoices']:,} | {r['full_pg']['seconds']:.1f} s | "
+                             f"{r['full_pg']['seconds'] / r['floor']['seconds']:.2f}× | "
+                             f"{r['full_pg']['peak_rss_mb']:.0f} MB |")
+    lines += ["", "## Raw figures", "", "```json", json.dumps(results, indent=1), "```", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000", help="comma-separated invoice counts")
+    parser.add_argument("--step", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=30, help="latency samples per figure")
+    parser.add_argument("--output", default="BENCHMARKS.md")
+    parser.add_argument("--smoke", action="store_true", help="tiny run that only checks the scripts")
+    args = parser.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    repeat = 3 if args.smoke else args.repeat
+    pg_url = os.environ.get("DATABASE_URL", "")
+    if pg_url and not pg_url.startswith("postgres"):
+        pg_url = ""
+    command = "make bench" if len(sizes) > 1 else "make bench-quick"
+    if args.smoke:
+        command = "python -m bench.run --smoke"
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="forecaster-bench-") as work:
+        results = [measure_size(n, args.step, repeat, Path(work), pg_url) for n in sizes]
+    info = machine()
+    text = render(results, info, command)
+    Path(args.output).write_text(text, encoding="utf-8")
+    print(f"[bench] wrote {args.output} in {time.monotonic() - started:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
