@@ -26,7 +26,7 @@ from forecaster.sandbox.testing import running_sandbox
 ADMIN, ADMIN_PASSWORD = "finance-admin", "Quarterly-Ledger-8841"
 VIEWER, VIEWER_PASSWORD = "accountant-viewer", "Read-Only-Ledger-5523"
 SECRET = "e2e-canary-secret-9f3b1c"
-RATE = Decimal("4.000000")
+RATE = Decimal("0.250000")  # PLN → USD: the sandbox bills in PLN, the base currency is USD
 STEP = 50
 TIMEOUT_MS = 15_000
 
@@ -44,7 +44,7 @@ def count_pattern(number: int) -> re.Pattern:
 def open_systems_list(page: Page) -> None:
     """Accounting Systems (menu) → List of systems, as the document says."""
     page.get_by_text("Accounting Systems", exact=True).click()
-    page.get_by_role("link", name="List of systems").click()
+    page.get_by_role("navigation").get_by_role("link", name="List of systems", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile("system", re.I))
 
 
@@ -74,27 +74,29 @@ def progress_of(page: Page) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-def wait_for_sync_end(page: Page, seen: set[tuple[int, int]], timeout: float = 120) -> None:
-    """Watch the live progress (htmx updates it in place) until the run reports its end."""
+def sync_controls(page: Page):
+    return page.locator(".sync-controls").first
+
+
+def wait_for_sync_end(page: Page, seen: set[tuple[int, int]], timeout: float = 120) -> str:
+    """Watch the live progress (htmx replaces it in place every few seconds) until the run's
+    progress bar is gone; returns what the controls say about the finished run."""
     deadline = time.monotonic() + timeout
-    done = re.compile(r"succeeded|completed|finished|up to date|failed", re.I)
+    controls = sync_controls(page)
     while time.monotonic() < deadline:
         step = progress_of(page)
         if step:
             seen.add(step)
-        status = page.locator("[data-sync-status], .sync-status, .progress").first
-        body = page.locator("main").inner_text()
-        if step is None and done.search(body) and not re.search(r"running|queued", body, re.I):
-            return
-        if status.count() and done.search(status.inner_text() or ""):
-            return
+        if controls.get_by_role("progressbar").count() == 0 and re.search(
+                r"\bLast\b", controls.inner_text()):
+            return controls.inner_text()
         page.wait_for_timeout(150)
     raise AssertionError(f"the sync did not finish within {timeout:.0f} s; steps seen: {sorted(seen)}")
 
 
 @pytest.mark.browser
 def test_administrator_connects_whmcs_syncs_and_reads_revenue(browser, service, shot, tmp_path):
-    with running_sandbox(invoices=2500, seed=11) as sandbox:
+    with running_sandbox(invoices=2500, seed=11, currency="PLN") as sandbox:
         context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
@@ -111,12 +113,12 @@ def test_administrator_connects_whmcs_syncs_and_reads_revenue(browser, service, 
             page.get_by_role("button", name=re.compile("Create apiWHMCS", re.I))
         ).first.click()
         page.get_by_label(label("Name")).fill("Sandbox Hosting PL")
-        page.get_by_label(label("Description")).fill("Polish brand, billed in USD; e2e test")
+        page.get_by_label(label("Description")).fill("Polish brand, billed in PLN; e2e test")
         page.get_by_label(label("URL")).fill(sandbox.url)
-        page.get_by_label(re.compile(r"Identifier|Username", re.I)).first.fill(sandbox.identifier)
-        page.get_by_label(re.compile(r"Secret|Password", re.I)).first.fill(sandbox.secret)
+        page.get_by_label(label("Username (API Identifier)")).fill(sandbox.identifier)
+        page.get_by_label(label("Password (API Secret)")).fill(sandbox.secret)
         page.get_by_label(label("Step")).fill(str(STEP))
-        page.get_by_label(re.compile("Automatic sync", re.I)).check()
+        page.get_by_label(re.compile("Automatic synchronization", re.I)).check()
         page.get_by_label(label("Exchange rate")).fill(str(RATE))
         shot(page, "create apiWHMCS - connection details filled")
 
@@ -129,12 +131,12 @@ def test_administrator_connects_whmcs_syncs_and_reads_revenue(browser, service, 
         # 5. Test connection: says it works and how many paid invoices WHMCS holds.
         paid = sandbox.paid_invoices()
         page.get_by_role("button", name=re.compile("Test connection", re.I)).first.click()
-        expect(page.locator("main")).to_contain_text(re.compile(r"works|succe|connected|OK", re.I))
-        expect(page.locator("main")).to_contain_text(count_pattern(len(paid)))
+        result = page.get_by_role("status").filter(has_text=re.compile("Connection works"))
+        expect(result).to_contain_text(count_pattern(len(paid)))
         shot(page, "test connection - success")
 
         # 6. Full sync: the progress bar advances step by step (slow the sandbox so it shows).
-        sandbox.controls.latency_ms = 120
+        sandbox.controls.latency_ms = 250
         page.get_by_role("button", name=re.compile(r"^\s*Full sync", re.I)).first.click()
         seen: set[tuple[int, int]] = set()
         deadline = time.monotonic() + 60
@@ -143,8 +145,9 @@ def test_administrator_connects_whmcs_syncs_and_reads_revenue(browser, service, 
         first = progress_of(page)
         assert first, "no 'step k of n' progress appeared after Full sync"
         shot(page, "full sync - in progress")
-        wait_for_sync_end(page, seen)
+        finished = wait_for_sync_end(page, seen)
         sandbox.controls.latency_ms = 0
+        assert "OK" in finished, finished
         steps = {k for k, _n in seen}
         totals = {n for _k, n in seen}
         assert len(steps) >= 2, f"the progress did not advance: {sorted(seen)}"
@@ -154,8 +157,11 @@ def test_administrator_connects_whmcs_syncs_and_reads_revenue(browser, service, 
 
         # 7. Sync: one invoice paid meanwhile is brought in.
         new_id = sandbox.state.add_invoice(status="Paid", subtotal="100.00", taxrate="23")
-        page.get_by_role("button", name=re.compile(r"^\s*Sync\s*$", re.I)).first.click()
-        wait_for_sync_end(page, set())
+        before = sync_controls(page).inner_text()
+        page.get_by_role("button", name="Sync", exact=True).first.click()
+        expect(sync_controls(page)).not_to_have_text(before)  # htmx swapped in the new run
+        finished = wait_for_sync_end(page, set())
+        assert re.search(r"OK.*\b1 added", finished, re.S), finished
         page.reload()
         shot(page, "sync - finished")
         paid = sandbox.paid_invoices()
@@ -176,9 +182,9 @@ def test_administrator_connects_whmcs_syncs_and_reads_revenue(browser, service, 
         # 9. CSV download: its total equals the sandbox's paid invoices, converted, to the cent.
         with page.expect_download() as download_info:
             page.get_by_role("link", name=re.compile(r"\bCSV\b", re.I)).first.click()
-        download = download_info.value
-        text = (tmp_path / "revenue.csv").read_text(encoding="utf-8-sig") if download.save_as(
-            tmp_path / "revenue.csv") is None else ""
+        saved = tmp_path / "revenue.csv"
+        download_info.value.save_as(saved)
+        text = saved.read_text(encoding="utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(text)))
         assert rows, "the CSV has no rows"
         gross_key = next(k for k in rows[0] if k and k.strip().lower() == "gross")
