@@ -115,6 +115,7 @@ class RateBook:
         self.fixed = quantize_rate(Decimal(system.exchange_rate))
         self._specific: dict[str, Decimal] | None = None
         self._source: str | None = None
+        self._memo: dict[str | None, Decimal] = {}
 
     def _load(self) -> None:
         from forecaster.reports.models import RateSource, SystemCurrencyRate, SystemRatePolicy
@@ -154,7 +155,14 @@ class RateBook:
 
     def rate(self, currency: str | None, day: date) -> Decimal:
         """The rate for an invoice in ``currency`` dated ``day`` (6 decimal places)."""
+        # A sync asks once per invoice; only ECB rates depend on the day, so every other
+        # currency's answer is remembered for the life of the book (one per sync).
+        fixed = self._memo.get(currency)
+        if fixed is not None:
+            return fixed
         choice = self.choice(currency)
+        if choice.kind != "ecb":
+            self._memo[currency] = choice.rate  # type: ignore[assignment]
         if choice.kind == "ecb":
             found = ecb_rate((currency or "").strip().upper(), self.base, day)
             if found is not None:
