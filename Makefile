@@ -57,13 +57,14 @@ test-faults: install
 # Every gate CI runs, in CI's order.
 test-all: test test-postgres test-browser test-faults
 
-# Benchmarks (not tests: nothing fails on a slow machine) → BENCHMARKS.md.
-# bench: 100 000 and 1 000 000 invoices (about half an hour); bench-quick: 100 000 only.
+# Benchmarks (not tests: nothing fails on a slow machine) → BENCHMARKS.md, on SQLite and on a
+# throwaway PostgreSQL (durable settings). bench: 100 000 and 1 000 000 invoices (about half an
+# hour); bench-quick: 100 000 only.
 bench: install
-	$(BIN)/python -m bench.run --sizes 100000,1000000 --output BENCHMARKS.md
+	PG_DURABLE=1 scripts/with-postgres.sh $(BIN)/python -m bench.run --sizes 100000,1000000 --output BENCHMARKS.md
 
 bench-quick: install
-	$(BIN)/python -m bench.run --sizes 100000 --output BENCHMARKS.md
+	PG_DURABLE=1 scripts/with-postgres.sh $(BIN)/python -m bench.run --sizes 100000 --output BENCHMARKS.md
 
 lint: install
 	$(BIN)/ruff check .

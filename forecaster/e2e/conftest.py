@@ -38,8 +38,6 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = PROJECT_DIR / "screenshots"
 
-pytestmark = pytest.mark.browser
-
 
 def pytest_collection_modifyitems(config, items):
     # Everything in this folder needs a browser: mark it, so `make test` never collects it.
