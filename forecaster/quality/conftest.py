@@ -14,6 +14,8 @@ local copy; ``assert_exact(site, sandbox, id)`` checks it against the sandbox to
 from __future__ import annotations
 
 import json
+import resource
+import signal
 import subprocess
 import sys
 from decimal import Decimal
@@ -60,10 +62,19 @@ class Site:
         args = ["sync", str(system_id)] + (["--full"] if full else [])
         return self.cli(*args, timeout=timeout)
 
-    def start_sync(self, system_id: int, *, full: bool = False) -> subprocess.Popen:
+    def start_sync(self, system_id: int, *, full: bool = False,
+                   max_file_bytes: int | None = None) -> subprocess.Popen:
+        """Start ``forecaster sync``; ``max_file_bytes`` makes the disk "full" for it: no file
+        it writes may grow past that size (RLIMIT_FSIZE; the write fails with EFBIG)."""
         args = [*FORECASTER, "sync", str(system_id)] + (["--full"] if full else [])
+
+        def limit_files() -> None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write, don't kill
+            resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
+
         return subprocess.Popen(args, env=self.env, cwd=PROJECT_DIR, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=limit_files if max_file_bytes else None)
 
     def _dbtool(self, *args: str) -> str:
         done = subprocess.run([sys.executable, "-m", "forecaster.quality.dbtool", *args],
