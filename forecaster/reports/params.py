@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from forecaster.reports.queries import BASES, GROUPINGS
+from forecaster.systems import lookup
 from forecaster.systems.models import AccountingSystem
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -67,16 +68,10 @@ def find_system(value: str | None) -> AccountingSystem | None:
     """A system by id or exact name; empty/``all`` → ``None``; unknown → ``ParamError``."""
     if value is None or value.strip() == "" or value.strip().lower() == "all":
         return None
-    text = value.strip()
-    if any(ord(ch) < 32 for ch in text) or len(text) > 100:
-        raise UnknownSystem("system: no such system")
-    found = None
-    if text.isdigit() and len(text) <= 18:
-        found = AccountingSystem.objects.filter(pk=int(text)).first()
+    found = lookup.find_system(value)
     if found is None:
-        found = AccountingSystem.objects.filter(name=text).first()
-    if found is None:
-        raise UnknownSystem(f"system: no system with the id or name {text!r}")
+        shown = value.strip() if value.isprintable() and len(value) <= 100 else "…"
+        raise UnknownSystem(f"system: no system with the id or name {shown!r}")
     return found
 
 

@@ -10,16 +10,9 @@ from forecaster.systems.models import AccountingSystem
 PAID = "Paid"
 
 
-class Invoice(models.Model):
-    """One WHMCS invoice: numbers, dates and amounts only — never anything about the client.
+class InvoiceFields(models.Model):
+    """What is kept of one WHMCS invoice — the whitelist of product.md S5, nothing more."""
 
-    ``net_base`` and ``tax_base`` are the amounts converted into the base currency with
-    ``rate`` (each rounded half-up to the cent); the original amounts and currency are kept
-    so that a later rate change can be applied to history or not.
-    """
-
-    system = models.ForeignKey(AccountingSystem, on_delete=models.CASCADE, related_name="invoices")
-    whmcs_id = models.BigIntegerField(help_text="The invoice id in the accounting system.")
     number = models.CharField(max_length=100, blank=True, help_text="Invoice (FV) number.")
     date = models.DateField()
     date_paid = models.DateTimeField(null=True, blank=True)
@@ -35,6 +28,21 @@ class Invoice(models.Model):
     rate = models.DecimalField(max_digits=18, decimal_places=6)
     net_base = models.DecimalField(max_digits=16, decimal_places=2)
     tax_base = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        abstract = True
+
+
+class Invoice(InvoiceFields):
+    """One WHMCS invoice: numbers, dates and amounts only — never anything about the client.
+
+    ``net_base`` and ``tax_base`` are the amounts converted into the base currency with
+    ``rate`` (each rounded half-up to the cent); the original amounts and currency are kept
+    so that a later rate change can be applied to history or not.
+    """
+
+    system = models.ForeignKey(AccountingSystem, on_delete=models.CASCADE, related_name="invoices")
+    whmcs_id = models.BigIntegerField(help_text="The invoice id in the accounting system.")
     synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -123,7 +131,7 @@ class SyncRun(models.Model):
         return self.status in self.ACTIVE
 
 
-class StagedInvoice(models.Model):
+class StagedInvoice(InvoiceFields):
     """A paid invoice read by a full sync that has not switched yet (one ``stage`` per sync).
 
     Reports never read this table: the switch copies a complete stage into ``Invoice`` in one
@@ -132,21 +140,6 @@ class StagedInvoice(models.Model):
 
     stage = models.BigIntegerField()
     whmcs_id = models.BigIntegerField()
-    number = models.CharField(max_length=100, blank=True)
-    date = models.DateField()
-    date_paid = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=20, default=PAID)
-    subtotal = models.DecimalField(max_digits=16, decimal_places=2)
-    tax = models.DecimalField(max_digits=16, decimal_places=2)
-    tax2 = models.DecimalField(max_digits=16, decimal_places=2)
-    credit = models.DecimalField(max_digits=16, decimal_places=2)
-    total = models.DecimalField(max_digits=16, decimal_places=2)
-    taxrate = models.DecimalField(max_digits=10, decimal_places=3)
-    taxrate2 = models.DecimalField(max_digits=10, decimal_places=3)
-    currency = models.CharField(max_length=8, blank=True)
-    rate = models.DecimalField(max_digits=18, decimal_places=6)
-    net_base = models.DecimalField(max_digits=16, decimal_places=2)
-    tax_base = models.DecimalField(max_digits=16, decimal_places=2)
 
     class Meta:
         constraints = [

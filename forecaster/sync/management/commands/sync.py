@@ -17,18 +17,15 @@ from django.core.management.base import BaseCommand, CommandError
 from forecaster.sync.engine import AlreadyRunning, run_sync, summary
 from forecaster.sync.models import SyncRun
 from forecaster.sync.schedule import auto_mode
+from forecaster.systems import lookup
 from forecaster.systems.models import AccountingSystem
 
 
 def find_system(ref: str) -> AccountingSystem:
     """A system by id or exact name; ``CommandError`` if none."""
-    system = None
-    if ref.isdigit():
-        system = AccountingSystem.objects.filter(pk=int(ref)).first()
+    system = lookup.find_system(ref)
     if system is None:
-        system = AccountingSystem.objects.filter(name=ref).first()
-    if system is None:
-        raise CommandError(f"no accounting system with id or name {ref!r}")
+        raise CommandError(f"no accounting system with id or name {ref!r} (see: forecaster systems list)")
     return system
 
 

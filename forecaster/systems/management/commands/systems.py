@@ -25,6 +25,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from forecaster.lib.money import fmt
 from forecaster.reports.rates import base_currency
+from forecaster.systems import lookup
 from forecaster.systems.models import AccountingSystem
 from forecaster.systems.registry import all_types, get_type
 
@@ -43,11 +44,7 @@ class _RejectSecret(argparse.Action):
 
 def find_system(ref: str) -> AccountingSystem:
     """A system by id or exact name; ``CommandError`` when there is none."""
-    system = None
-    if ref.isdigit():
-        system = AccountingSystem.objects.filter(pk=int(ref)).first()
-    if system is None:
-        system = AccountingSystem.objects.filter(name=ref).first()
+    system = lookup.find_system(ref)
     if system is None:
         raise CommandError(f"No accounting system with id or name {ref!r} (see: forecaster systems list).")
     return system
