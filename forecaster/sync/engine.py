@@ -58,8 +58,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -95,6 +97,9 @@ log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)
 # A queued run waits for the worker; one waiting this long will never start.
 QUEUED_STALE_AFTER = timedelta(hours=6)
+# Full-sync page requests in flight at once (the next page and a guess at the one after);
+# the machine's second core then fetches and decodes while this thread parses and writes.
+AHEAD = 2
 MAX_DRIFT_RETRIES = 8  # re-reads of one step when the remote shifts under us
 MAX_REPAIRS = 4  # bisection repairs per cheap sync before falling back to a full sync
 MAX_CHEAP_PAGES = 50  # newest pages a cheap sync reads before a full sync is cheaper
@@ -347,11 +352,13 @@ class Engine:
         # other databases get typed values.
         self._plain_text = connection.vendor == "sqlite"
         self._rate_text: dict[str, tuple[str, bool, Decimal]] = {}
+        self._stage_sql_cache: dict[int, str] = {}
+        self._batch = self._stage_rows_per_statement()
         self._adapt_datetime = connection.ops.adapt_datetimefield_value
         self.tz = ZoneInfo(settings.TIME_ZONE)
         self.totals: set[int] = set()
         self._pool: ThreadPoolExecutor | None = None
-        self._ahead: tuple[tuple, Future] | None = None
+        self._ahead: deque[tuple[tuple, Future]] = deque()  # requests in flight, oldest first
         self._first_request: int | None = None
         self._last_total: int | None = None
 
@@ -369,13 +376,12 @@ class Engine:
         """
         key = (start, limit, order)
         raw = None
-        if self._ahead is not None:
-            ahead_key, future = self._ahead
-            self._ahead = None
+        while self._ahead:
+            ahead_key, future = self._ahead.popleft()
             if ahead_key == key:
                 raw = future.result()
-            else:
-                _settle(future)
+                break
+            _settle(future)  # a guess that did not come true (drift, a short page)
         if raw is None:
             raw = self._request(start, limit, order)
         if staged:
@@ -383,18 +389,17 @@ class Engine:
         return self._parse(raw, start, limit)
 
     def fetch_ahead(self, start: int, limit: int, order: str = "asc") -> None:
-        """Start the request for the next page while this one is written (one page ahead)."""
-        if not self.prefetch:
+        """Start the request for a later page while this one is written (``AHEAD`` at most)."""
+        key = (start, limit, order)
+        if not self.prefetch or len(self._ahead) >= AHEAD or any(k == key for k, _ in self._ahead):
             return
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch")
-        self._ahead = ((start, limit, order),
-                       self._pool.submit(self._request, start, limit, order))
+            self._pool = ThreadPoolExecutor(max_workers=AHEAD, thread_name_prefix="sync-prefetch")
+        self._ahead.append((key, self._pool.submit(self._request, start, limit, order)))
 
     def close(self) -> None:
-        if self._ahead is not None:
-            _settle(self._ahead[1])
-            self._ahead = None
+        while self._ahead:
+            _settle(self._ahead.popleft()[1])
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
@@ -494,15 +499,27 @@ class Engine:
             "net_base": convert(rec.subtotal, rate), "tax_base": convert(rec.tax + rec.tax2, rate),
         }
 
-    def _stage_sql(self) -> str:
-        if not hasattr(self, "_stage_sql_text"):
+    def _stage_sql(self, rows: int) -> str:
+        """``INSERT`` of ``rows`` staged rows in one statement (cached per size)."""
+        sql = self._stage_sql_cache.get(rows)
+        if sql is None:
             table = connection.ops.quote_name(StagedInvoice._meta.db_table)
             cols = ", ".join(("stage", "whmcs_id", *STORED))
-            marks = ", ".join(["%s"] * (2 + len(STORED)))
+            marks = "(" + ", ".join(["%s"] * (2 + len(STORED))) + ")"
             updates = ", ".join(f"{c} = excluded.{c}" for c in STORED)
-            self._stage_sql_text = (f"INSERT INTO {table} ({cols}) VALUES ({marks}) "  # noqa: S608
-                                    f"ON CONFLICT (stage, whmcs_id) DO UPDATE SET {updates}")
-        return self._stage_sql_text
+            sql = self._stage_sql_cache[rows] = (
+                f"INSERT INTO {table} ({cols}) VALUES {', '.join([marks] * rows)} "  # noqa: S608
+                f"ON CONFLICT (stage, whmcs_id) DO UPDATE SET {updates}")
+        return sql
+
+    def _stage_rows_per_statement(self) -> int:
+        """How many rows one INSERT may carry within the database's parameter limit."""
+        limit = connection.features.max_query_params or 30_000
+        if connection.vendor == "sqlite":
+            connection.ensure_connection()
+            with contextlib.suppress(AttributeError, sqlite3.Error):  # getlimit: Python 3.11+
+                limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        return max(1, min(limit, 30_000) // (2 + len(STORED)))
 
     def _stage_values(self, stage: int, rec: InvoiceRecord) -> tuple:
         """One staged row as database parameters, adapted exactly as the ORM would.
@@ -630,6 +647,11 @@ class Engine:
         new_last = max([run.last_id, *(i for i in page.ids if i is not None)])
         if not done:
             self.fetch_ahead(end - 1, self.size + 1)
+            if end + self.size < page.total:
+                # Guess the page after: a full next page (the usual case) ends a Step further.
+                # Two requests in flight keep WHMCS busy while we parse and write; a wrong
+                # guess (a short page, drift) costs one request whose answer is dropped.
+                self.fetch_ahead(end - 1 + self.size, self.size + 1)
         self.commit_page(page, end, new_last)
         return not done
 
@@ -654,8 +676,12 @@ class Engine:
         steps_total = max(1, math.ceil(page.total / self.size)) if page.total else 0
         # Plain SQL: the ORM's per-field preparation cost 5× the network.
         with transaction.atomic(), connection.cursor() as cur:
-            if values:
-                cur.executemany(self._stage_sql(), values)
+            # Rows go in as few statements as the parameter limit allows (one per page
+            # usually): a statement per row hands the GIL to the fetching threads and back
+            # once per row, which cost more than the writing itself.
+            for i in range(0, len(values), self._batch):
+                chunk = values[i:i + self._batch]
+                cur.execute(self._stage_sql(len(chunk)), [v for row in chunk for v in row])
             _fault("rows-written")
             quarantined = run.quarantined + self._quarantine(page.bad)
             step = run.step + 1
@@ -688,23 +714,21 @@ class Engine:
         kept = (f"EXISTS (SELECT 1 FROM {qtn} q JOIN {runs} r ON r.id = q.run_id "  # noqa: S608
                 f"WHERE r.stage = %s AND q.whmcs_id = i.whmcs_id)")
         with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(f"SELECT COUNT(*) FROM {stg} s WHERE s.stage = %s AND NOT EXISTS "  # noqa: S608
-                        f"(SELECT 1 FROM {inv} i WHERE i.system_id = %s AND i.whmcs_id = s.whmcs_id)",
-                        [stage, system_id])
-            inserted = cur.fetchone()[0]
+            # One pass over the stage counts what it holds, what is new and what changed.
+            is_new = "CASE WHEN i.id IS NULL THEN 1 ELSE 0 END"
+            is_changed = f"CASE WHEN i.id IS NOT NULL AND ({differs_join}) THEN 1 ELSE 0 END"
+            cur.execute(f"SELECT COUNT(*), COALESCE(SUM({is_new}), 0), "  # noqa: S608
+                        f"COALESCE(SUM({is_changed}), 0) FROM {stg} s LEFT JOIN {inv} i "
+                        f"ON i.system_id = %s AND i.whmcs_id = s.whmcs_id WHERE s.stage = %s",
+                        [system_id, stage])
+            staged_count, inserted, updated = cur.fetchone()
             cur.execute(f"SELECT COUNT(*) FROM {inv} i WHERE i.system_id = %s AND NOT EXISTS "  # noqa: S608
                         f"(SELECT 1 FROM {stg} s WHERE s.stage = %s AND s.whmcs_id = i.whmcs_id) "
                         f"AND NOT {kept}", [system_id, stage, stage])
             removed = cur.fetchone()[0]
-            cur.execute(f"SELECT COUNT(*) FROM {stg} s JOIN {inv} i ON i.system_id = %s AND "  # noqa: S608
-                        f"i.whmcs_id = s.whmcs_id WHERE s.stage = %s AND ({differs_join})",
-                        [system_id, stage])
-            updated = cur.fetchone()[0]
             changed = inserted + removed + updated
             days: set[date] | None = None
             paid_days: set[date] | None = None
-            cur.execute(f"SELECT COUNT(*) FROM {stg} WHERE stage = %s", [stage])  # noqa: S608
-            staged_count = cur.fetchone()[0]
             # A few changed days are refreshed one by one; many (a first sync) in one rebuild.
             if 0 < changed <= min(20_000, staged_count // 10 + 100):
                 days, paid_days = set(), set()
@@ -719,18 +743,21 @@ class Engine:
                             f"i.whmcs_id = s.whmcs_id AND NOT ({differs_join}))",
                             [stage, system_id])
                 _collect_days(cur, days, paid_days)
-            if changed:
+            if removed:
                 cur.execute(f"DELETE FROM {inv} WHERE system_id = %s AND NOT EXISTS "  # noqa: S608
                             f"(SELECT 1 FROM {stg} s WHERE s.stage = %s AND s.whmcs_id = {inv}.whmcs_id) "
                             f"AND NOT {kept.replace('i.whmcs_id', inv + '.whmcs_id')}",
                             [system_id, stage, stage])
+            if changed:
                 _fault("switch-deleted")
+            if inserted or updated:
                 updates = ", ".join(f"{c} = excluded.{c}" for c in (*STORED, "synced_at"))
                 cur.execute(
                     f"INSERT INTO {inv} (system_id, whmcs_id, {cols}, synced_at) "  # noqa: S608
                     f"SELECT %s, whmcs_id, {cols}, %s FROM {stg} WHERE stage = %s "
                     f"ON CONFLICT (system_id, whmcs_id) DO UPDATE SET {updates} WHERE {differs}",
                     [system_id, timezone.now(), stage])
+            if changed:
                 aggregates.refresh(system_id, days, paid_days)
             now = timezone.now()
             run.inserted += inserted

@@ -17,6 +17,7 @@ import json
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -120,6 +121,8 @@ class WhmcsClient:
         self.retry = retry
         self.sleep = sleep
         self.requests_made = 0
+        # The sync engine keeps a couple of requests in flight from worker threads.
+        self._count_lock = threading.Lock()
         self._http = http.make_client(timeout=timeout, transport=transport)
 
     def __repr__(self) -> str:  # never show the secret, even in a debugger or traceback
@@ -210,7 +213,8 @@ class WhmcsClient:
             "responsetype": "json",
             **params,
         }
-        self.requests_made += 1
+        with self._count_lock:
+            self.requests_made += 1
         try:
             response = http.post_form(self._http, self.url, body, timeout=timeout)
         except http.OutboundError as exc:
