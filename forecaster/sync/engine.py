@@ -226,6 +226,7 @@ def run_sync(
         run.refresh_from_db()
     own_client = client is None
     outcome: BaseException | None = None
+    restore = _lean_sqlite()
     try:
         if client is None:
             from forecaster.systems.whmcs.client import WhmcsClient
@@ -239,6 +240,7 @@ def run_sync(
     except BaseException as exc:  # recorded below; KeyboardInterrupt included (CLI Ctrl-C)
         outcome = exc
     finally:
+        restore()
         if client is not None:
             run.requests = client.requests_made
         if own_client and client is not None:
@@ -503,6 +505,8 @@ class Engine:
         """``INSERT`` of ``rows`` staged rows in one statement (cached per size)."""
         sql = self._stage_sql_cache.get(rows)
         if sql is None:
+            if len(self._stage_sql_cache) >= 8:  # sizes other than a full page are rare
+                self._stage_sql_cache.clear()
             table = connection.ops.quote_name(StagedInvoice._meta.db_table)
             cols = ", ".join(("stage", "whmcs_id", *STORED))
             marks = "(" + ", ".join(["%s"] * (2 + len(STORED))) + ")"
@@ -929,6 +933,33 @@ class Engine:
                 requests=self.client.requests_made, heartbeat_at=timezone.now(),
                 remote_total=run.remote_total,
             )
+
+
+def _lean_sqlite() -> Callable[[], None]:
+    """Bound a sync's memory on SQLite; returns the function that undoes it.
+
+    The web-tuned connection keeps a 64 MB page cache and temporary b-trees in memory; a full
+    sync of a million invoices would fill the one and grow the other (the switch's sorts) with
+    the number of invoices. For the sync's connection, a smaller cache and temporary data on
+    disk keep peak memory flat.
+    """
+    # (temp_store cannot change inside a transaction: a caller's open one, e.g. a test's.)
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return lambda: None
+    connection.ensure_connection()
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA cache_size")
+        cache = int(cur.fetchone()[0])
+        cur.execute("PRAGMA temp_store")
+        temp = int(cur.fetchone()[0])
+        cur.execute("PRAGMA cache_size = -16000")
+        cur.execute("PRAGMA temp_store = FILE")
+
+    def restore() -> None:
+        with contextlib.suppress(Exception), connection.cursor() as cur:  # closed: nothing to undo
+            cur.execute(f"PRAGMA cache_size = {cache}")
+            cur.execute(f"PRAGMA temp_store = {temp}")
+    return restore
 
 
 def _settle(future: Future) -> None:
