@@ -47,7 +47,7 @@ test-browser: install chromium
 	FORECASTER_DATA_DIR=$(CURDIR)/.test-data $(BIN)/pytest -m browser
 
 chromium:
-	@test -x /usr/bin/chromium || scripts/apt-install.sh chromium
+	@test -x /usr/bin/chromium || scripts/apt-install.sh chromium fonts-dejavu-core
 
 # Fault injection: SIGKILLed workers, a failing/shifting sandbox, concurrent syncs, a locked
 # database, and the API fuzzed against its OpenAPI schema.
@@ -61,9 +61,11 @@ test-all: test test-postgres test-browser test-faults
 # throwaway PostgreSQL (durable settings). bench: 100 000 and 1 000 000 invoices (about half an
 # hour); bench-quick: 100 000 only.
 bench: install
+	@test -x /usr/bin/time || scripts/apt-install.sh time
 	PG_DURABLE=1 scripts/with-postgres.sh $(BIN)/python -m bench.run --sizes 100000,1000000 --output BENCHMARKS.md
 
 bench-quick: install
+	@test -x /usr/bin/time || scripts/apt-install.sh time
 	PG_DURABLE=1 scripts/with-postgres.sh $(BIN)/python -m bench.run --sizes 100000 --output BENCHMARKS.md
 
 lint: install

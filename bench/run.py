@@ -8,7 +8,7 @@ loopback, and every measured program runs as a separate process on a fresh data 
 1. **floor** — ``bench.bare_fetch``: the same pages a full sync reads (status=Paid, by id,
    Step per request), parsed and thrown away; measured before and after the sync, averaged.
 2. **full sync** — ``forecaster sync ID --full`` on an empty copy: wall time, API requests,
-   peak RSS (``wait4`` rusage of that process alone).
+   peak RSS of that process alone (GNU time).
 3. **nothing new** — ``forecaster sync ID`` right after: requests and time.
 4. **1 000 new** — the sandbox adds 1 000 paid invoices, then ``forecaster sync ID``.
 5. **latency** — ``bench.latency``: the monthly revenue report over all systems, and the
@@ -60,19 +60,34 @@ class Timed:
     returncode: int
 
 
-def run_timed(args: list[str], env: dict[str, str], timeout: float = 7200) -> Timed:
-    """Run a child to completion; its wall time and its own peak RSS (from ``wait4``)."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+GNU_TIME = "/usr/bin/time"
+
+
+def run_timed(args: list[str], env: dict[str, str]) -> Timed:
+    """Run a child to completion: its wall time and its own peak RSS.
+
+    The peak comes from GNU time (``%M``), which forks the child from its own small process:
+    Linux counts the forking process's peak into a child's ``ru_maxrss``, so reading rusage
+    here would report at least this runner's own peak. Without /usr/bin/time, ``wait4``'s
+    rusage is used (an upper bound).
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        gnu_time = os.access(GNU_TIME, os.X_OK)
+        command = [GNU_TIME, "-f", "%M", "-o", rss.name, *args] if gnu_time else args
         started = time.perf_counter()
-        proc = subprocess.Popen(args, env=env, cwd=PROJECT_DIR, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(command, env=env, cwd=PROJECT_DIR, stdin=subprocess.DEVNULL,
                                 stdout=out, stderr=err, text=True)
         _pid, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
+        peak_kb = usage.ru_maxrss
+        if gnu_time:
+            lines = [line for line in rss.read().split() if line.isdigit()]
+            peak_kb = int(lines[-1]) if lines else peak_kb
         out.seek(0)
         err.seek(0)
-        del timeout
-        return Timed(seconds, usage.ru_maxrss / 1024, out.read(), err.read(), proc.returncode)
+        return Timed(seconds, peak_kb / 1024, out.read(), err.read(), proc.returncode)
 
 
 def must(result: Timed, what: str) -> Timed:
@@ -102,9 +117,9 @@ class Installation:
 
     def last_run_seconds(self) -> float:
         """How long the last sync run itself took (its SyncRun's start to finish)."""
-        done = subprocess.run([sys.executable, "-m", "forecaster.quality.dbtool", "dump"],
+        done = subprocess.run([sys.executable, "-m", "forecaster.quality.dbtool", "runs"],
                               env=self.env, cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
-        return json.loads(done.stdout.strip().splitlines()[-1])["runs"][-1]["seconds"]
+        return json.loads(done.stdout.strip().splitlines()[-1])[-1]["seconds"]
 
     def latency(self, repeat: int) -> dict:
         token = subprocess.run(
@@ -284,7 +299,7 @@ def render(results: list[dict], info: dict, command: str) -> str:
         "",
         "## Peak memory of a full sync",
         "",
-        "Peak resident set size of the `forecaster sync --full` process alone (`wait4` rusage),",
+        "Peak resident set size of the `forecaster sync --full` process alone (GNU time's `%M`),",
         "target < 200 MB and flat as N grows.",
         "",
         "| Invoices | Full sync peak RSS | Floor process peak RSS | Original peak RSS |",

@@ -3,8 +3,9 @@
 #
 #   scripts/apt-install.sh PACKAGE...
 #
-# Runs `apt-get update` (once per call) only when something is missing, then installs the
-# missing packages without prompts. Needs root, or sudo without a password.
+# Runs `apt-get update` only when something is missing (and at most once per boot: a stamp in
+# the temporary directory remembers it), then installs the missing packages without prompts.
+# Needs root, or sudo without a password.
 set -euo pipefail
 
 missing=()
@@ -27,5 +28,9 @@ fi
 
 echo "apt-install: installing ${missing[*]} from Debian's packages" >&2
 export DEBIAN_FRONTEND=noninteractive
-"${SUDO[@]}" apt-get update -qq
+STAMP="${TMPDIR:-/tmp}/forecaster-apt-updated"
+if [ ! -f "$STAMP" ]; then
+    "${SUDO[@]}" apt-get update -qq
+    touch "$STAMP"
+fi
 "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

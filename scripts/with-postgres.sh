@@ -40,21 +40,17 @@ find_pg_bindir() {
 }
 
 install_postgres() {
-    if [ "$(id -u)" -ne 0 ]; then
-        log "PostgreSQL is not installed and I am not root; install the 'postgresql' package."
-        exit 1
-    fi
     log "installing PostgreSQL from Debian's packages"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    # Install the cluster manager first and tell it not to create (and start) a system
-    # cluster: we only ever want our throwaway one.
-    apt-get install -y -qq postgresql-common >/dev/null
-    if [ -f /etc/postgresql-common/createcluster.conf ]; then
+    local here
+    here="$(dirname "$0")"
+    # The cluster manager first, told not to create (and start) a system cluster: we only
+    # ever want our throwaway one.
+    "$here/apt-install.sh" postgresql-common
+    if [ -w /etc/postgresql-common/createcluster.conf ]; then
         sed -i 's/^#\?\s*create_main_cluster.*/create_main_cluster = false/' \
             /etc/postgresql-common/createcluster.conf
     fi
-    apt-get install -y -qq postgresql >/dev/null
+    "$here/apt-install.sh" postgresql
 }
 
 PG_BIN="$(find_pg_bindir || true)"

@@ -1,14 +1,15 @@
 """Look into a data directory's database from outside, for the fault suite.
 
     FORECASTER_DATA_DIR=… python -m forecaster.quality.dbtool dump
+    FORECASTER_DATA_DIR=… python -m forecaster.quality.dbtool runs
     FORECASTER_DATA_DIR=… python -m forecaster.quality.dbtool age-heartbeats MINUTES
     FORECASTER_DATA_DIR=… python -m forecaster.quality.dbtool issue-token NAME
 
 ``dump`` prints one JSON object: ``invoices`` (every row of the local copy: system, WHMCS id,
 status and amounts as two-decimal strings), ``duplicates`` (``(system, whmcs_id)`` pairs held
 more than once; the database should make this impossible), and ``runs`` (the sync history).
-It goes through the ORM, so it reads SQLite and PostgreSQL alike and does not depend on how
-amounts are stored.
+``runs`` prints only the sync history. Both go through the ORM, so they read SQLite and
+PostgreSQL alike and do not depend on how amounts are stored.
 
 ``age-heartbeats`` moves every active run's heartbeat MINUTES into the past: what the clock
 does while an operator waits after a crash, without the wait. A run whose process was killed
@@ -25,13 +26,13 @@ import sys
 from datetime import timedelta
 
 
-def dump() -> dict:
+def dump(invoices: bool = True) -> dict:
     from django.db.models import Count
 
     from forecaster.lib.money import fmt
     from forecaster.sync.models import Invoice, SyncRun
 
-    invoices = [
+    rows = [
         {
             "system": row["system_id"], "whmcs_id": row["whmcs_id"], "status": row["status"],
             "subtotal": fmt(row["subtotal"]), "tax": fmt(row["tax"]), "tax2": fmt(row["tax2"]),
@@ -39,7 +40,7 @@ def dump() -> dict:
         }
         for row in Invoice.objects.order_by("system_id", "whmcs_id").values(
             "system_id", "whmcs_id", "status", "subtotal", "tax", "tax2", "credit", "total")
-    ]
+    ] if invoices else []
     duplicates = list(
         Invoice.objects.values("system_id", "whmcs_id").annotate(n=Count("id")).filter(n__gt=1)
         .values_list("system_id", "whmcs_id")
@@ -52,7 +53,7 @@ def dump() -> dict:
     for run in runs:
         started, finished = run.pop("started_at"), run.pop("finished_at")
         run["seconds"] = (finished - started).total_seconds() if started and finished else None
-    return {"invoices": invoices, "duplicates": duplicates, "runs": runs}
+    return {"invoices": rows, "duplicates": duplicates, "runs": runs}
 
 
 def age_heartbeats(minutes: float) -> int:
@@ -73,6 +74,8 @@ def main(argv: list[str]) -> int:
     django.setup()
     if argv[:1] == ["dump"]:
         print(json.dumps(dump()))
+    elif argv[:1] == ["runs"]:
+        print(json.dumps(dump(invoices=False)["runs"]))
     elif argv[:1] == ["issue-token"] and len(argv) == 2:
         from forecaster.reports.models import ApiToken
 
