@@ -80,7 +80,10 @@ def test_a_stop_request_interrupts_between_steps_and_the_next_run_resumes(system
     sb.requests.clear()
     second = engine.run_sync(system, "full", "cli")
     assert second.resumed_from_id == first.pk and second.status == "succeeded"
-    assert sb.requests.count == second.steps_total - 2
+    # The remaining steps, then a cheap check of the part staged before the interruption
+    # (it may have changed in WHMCS meanwhile): at most 3 requests when nothing did.
+    remaining = first.steps_total - 2
+    assert remaining < sb.requests.count <= remaining + 3
     assert_exact(system, sb)
 
 
