@@ -186,7 +186,8 @@ def claim(system: AccountingSystem, mode: str, trigger: str, *, queued: bool = F
         except OperationalError as exc:
             # SQLite's shared-cache "table is locked" is not covered by the busy timeout;
             # another writer's short page transaction ends soon, so wait a moment.
-            if "locked" not in str(exc) or attempt == 49 or connection.in_atomic_block:
+            # "database is locked" means the busy timeout (30 s) already ran out: give up.
+            if "table is locked" not in str(exc) or attempt == 49 or connection.in_atomic_block:
                 raise
             time.sleep(0.1)
     raise AssertionError("unreachable")
@@ -281,6 +282,16 @@ def _finish(system: AccountingSystem, run: SyncRun, exc: BaseException | None) -
             run.error_class = "SyncFailed"
             run.error_message = exc.message[:1000]
             run.error_fix = exc.fix[:500]
+        elif isinstance(exc, OperationalError):
+            # The database's own words ("disk I/O error", "database is locked") quote no data.
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            log.error("sync %s of system %s: the database refused a write: %s", run.pk,
+                      system.pk, reason)
+            run.error_class = "DatabaseError"
+            run.error_message = (f"The database refused to save the sync ({reason}); the pages "
+                                 "already imported are intact.")
+            run.error_fix = ("Check free disk space and that no other program holds the "
+                             "database, then run the sync again (a full sync resumes).")
         else:
             # Unexpected: keep the class only (its text could quote data) and log the traceback.
             log.error("sync %s of system %s failed", run.pk, system.pk, exc_info=exc)

@@ -13,6 +13,7 @@ import sys
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from forecaster.sync.engine import AlreadyRunning, run_sync, summary
 from forecaster.sync.models import SyncRun
@@ -48,6 +49,15 @@ class Command(BaseCommand):
         restore = self._install_signals(stop)
         try:
             self._run(system, full, restart, auto, stop)
+        except DatabaseError as exc:
+            # A full disk, a lock held past the busy timeout, a lost PostgreSQL connection: say
+            # it in one line. The data already imported is intact (every page is a transaction).
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CommandError(
+                f"the database refused the sync ({first_line}); nothing already imported was lost. "
+                "Check free disk space and that no other program holds the database, then run "
+                "the sync again."
+            ) from None
         finally:
             restore()
 
