@@ -110,13 +110,7 @@ def revenue(date_from: date | None = None, date_to: date | None = None, by: str 
         from forecaster.reports.rates import base_currency
 
         currency = base_currency()
-    qs = DailyRevenue.objects.filter(basis=basis)
-    if system is not None:
-        qs = qs.filter(system_id=system)
-    if date_from is not None:
-        qs = qs.filter(day__gte=date_from)
-    if date_to is not None:
-        qs = qs.filter(day__lte=date_to)
+    qs = _days(basis, system, date_from, date_to)
     grouped = (
         qs.annotate(p=_period_expression(by)).values_list("p")
         .annotate(n=Sum("invoices"), net=Sum("net_cents"), tax=Sum("tax_cents"))
@@ -125,6 +119,18 @@ def revenue(date_from: date | None = None, date_to: date | None = None, by: str 
     rows = [Row(_period(p, by), int(n), cents(net), cents(tax)) for p, n, net, tax in _raw(grouped)]
     return Report(currency=currency, by=by, basis=basis, date_from=date_from, date_to=date_to,
                   system_id=system, rows=rows)
+
+
+def _days(basis: str, system: int | None, date_from: date | None, date_to: date | None) -> QuerySet:
+    """The daily aggregates a report reads: one basis, optionally one system, days inclusive."""
+    qs = DailyRevenue.objects.filter(basis=basis)
+    if system is not None:
+        qs = qs.filter(system_id=system)
+    if date_from is not None:
+        qs = qs.filter(day__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(day__lte=date_to)
+    return qs
 
 
 def _raw(qs: QuerySet) -> list[tuple]:
@@ -140,13 +146,7 @@ def _raw(qs: QuerySet) -> list[tuple]:
 def total(date_from: date | None = None, date_to: date | None = None, system: int | None = None,
           basis: str = "invoice") -> Row:
     """The total revenue between two dates (inclusive) in one query: a ``Row`` with ``period=""``."""
-    qs = DailyRevenue.objects.filter(basis=basis)
-    if system is not None:
-        qs = qs.filter(system_id=system)
-    if date_from is not None:
-        qs = qs.filter(day__gte=date_from)
-    if date_to is not None:
-        qs = qs.filter(day__lte=date_to)
+    qs = _days(basis, system, date_from, date_to)
     agg = qs.aggregate(n=Sum("invoices"), net=Sum("net_cents"), tax=Sum("tax_cents"))
     return Row("", int(agg["n"] or 0), cents(agg["net"]), cents(agg["tax"]))
 
