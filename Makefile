@@ -32,9 +32,12 @@ run: install
 	$(BIN)/forecaster serve --host $(HOST) --port $(PORT)
 
 # The unit and integration suite on the embedded SQLite default.
+# The SQLite test database is a file (not the shared in-memory cache), so tests that run
+# syncs in threads meet the same locking as the service: WAL and the busy timeout.
 test: install
 	$(BIN)/ruff check .
-	FORECASTER_DATA_DIR=$(CURDIR)/.test-data $(BIN)/pytest $(UNIT_TESTS)
+	FORECASTER_DATA_DIR=$(CURDIR)/.test-data \
+	FORECASTER_TEST_SQLITE_NAME=$(CURDIR)/.test-data/test.sqlite3 $(BIN)/pytest $(UNIT_TESTS)
 
 # The same suite on PostgreSQL: a throwaway server on loopback in a temporary directory
 # (installed from Debian's packages when missing), stopped and removed afterwards.

@@ -35,17 +35,22 @@ def test_two_concurrent_syncs_of_one_system_cannot_both_run(sb):
         from django.db import connection
 
         barrier.wait()
+        lost = False
         try:
             run = engine.run_sync(system, "full", "cli")
             outcomes.append(run.status)
         except engine.AlreadyRunning as exc:
             outcomes.append(str(exc))
-            other_answered.set()
+            lost = True
         except Exception as exc:  # reported by the assertion below
             outcomes.append(repr(exc))
-            other_answered.set()
+            lost = True
         finally:
+            # Close first: the test database is SQLite's shared in-memory cache, where an open
+            # connection can hold a table lock that the busy timeout does not cover.
             connection.close()
+            if lost:
+                other_answered.set()
 
     threads = [threading.Thread(target=go) for _ in range(2)]
     for t in threads:
