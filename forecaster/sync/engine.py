@@ -58,6 +58,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import os
+import socket
 import sqlite3
 import threading
 import time
@@ -159,10 +161,31 @@ def expire_stale(system_id: int, now: datetime | None = None) -> int:
                                     created_at__lt=now - QUEUED_STALE_AFTER)
     n = running.update(status=SyncRun.Status.INTERRUPTED, finished_at=now, error_class="Stale",
                        error_message=message)
+    here = socket.gethostname()
+    for run_id, pid in SyncRun.objects.filter(
+        system_id=system_id, status=SyncRun.Status.RUNNING, host=here, pid__isnull=False,
+    ).values_list("id", "pid"):
+        if not _process_alive(pid):
+            n += SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.RUNNING).update(
+                status=SyncRun.Status.INTERRUPTED, finished_at=now, error_class="Stale",
+                error_message=message)
     n += queued.update(status=SyncRun.Status.INTERRUPTED, finished_at=now, error_class="Stale",
                        error_message="The sync waited too long for the background worker.",
                        error_fix="Check that `forecaster serve` (or `forecaster db_worker`) runs.")
     return n
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this host (signal 0 checks, sends nothing)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by another user
+    return True
 
 
 def claim(system: AccountingSystem, mode: str, trigger: str, *, queued: bool = False) -> SyncRun:
@@ -180,6 +203,8 @@ def claim(system: AccountingSystem, mode: str, trigger: str, *, queued: bool = F
                 return SyncRun.objects.create(
                     system=system, mode=mode, trigger=trigger, status=status,
                     started_at=None if queued else now, heartbeat_at=now,
+                    host="" if queued else socket.gethostname(),
+                    pid=None if queued else os.getpid(),
                 )
         except IntegrityError:
             raise AlreadyRunning(system) from None
@@ -224,7 +249,8 @@ def run_sync(
     else:
         now = timezone.now()
         SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.RUNNING, started_at=now,
-                                                 heartbeat_at=now)
+                                                 heartbeat_at=now, host=socket.gethostname(),
+                                                 pid=os.getpid())
         run.refresh_from_db()
     own_client = client is None
     outcome: BaseException | None = None

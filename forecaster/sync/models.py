@@ -115,6 +115,10 @@ class SyncRun(models.Model):
         null=True, blank=True, help_text="Key of the staged rows this full sync writes/resumes.")
     resumed_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The process running the sync: a run whose process is gone on this host is stale at once,
+    # without waiting for its heartbeat to age (a SIGKILLed CLI sync, a killed worker).
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -73,6 +73,35 @@ def test_a_run_left_running_by_a_killed_process_does_not_block_forever(system, s
 
 
 @pytest.mark.django_db
+def test_a_run_whose_process_is_gone_does_not_block_even_with_a_fresh_heartbeat(system, sb):
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])  # noqa: S603
+    dead.wait()
+    orphan = SyncRun.objects.create(system=system, mode="full", trigger="cli", status="running",
+                                    heartbeat_at=datetime.now(UTC), host=socket.gethostname(),
+                                    pid=dead.pid)
+    run = engine.run_sync(system, "full", "cli")
+    assert run.status == "succeeded"
+    orphan.refresh_from_db()
+    assert orphan.status == "interrupted"
+
+
+@pytest.mark.django_db
+def test_a_run_of_a_live_process_still_blocks(system, sb):
+    import os
+    import socket
+
+    SyncRun.objects.create(system=system, mode="full", trigger="cli", status="running",
+                           heartbeat_at=datetime.now(UTC), host=socket.gethostname(),
+                           pid=os.getppid())
+    with pytest.raises(engine.AlreadyRunning):
+        engine.run_sync(system, "full", "cli")
+
+
+@pytest.mark.django_db
 def test_a_stop_request_interrupts_between_steps_and_the_next_run_resumes(system, sb):
     stop = threading.Event()
 
