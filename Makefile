@@ -36,6 +36,7 @@ run: install
 # syncs in threads meet the same locking as the service: WAL and the busy timeout.
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	FORECASTER_DATA_DIR=$(CURDIR)/.test-data \
 	FORECASTER_TEST_SQLITE_NAME=$(CURDIR)/.test-data/test.sqlite3 $(BIN)/pytest $(UNIT_TESTS)
 
@@ -73,7 +74,7 @@ bench-quick: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
+	$(BIN)/ruff format --check .
 
 # Re-pin the Python dependencies after editing pyproject.toml.
 lock:

@@ -27,8 +27,11 @@ import time
 def summarise(samples: list[float]) -> dict:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"median_ms": round(statistics.median(ordered) * 1000, 2),
-            "p95_ms": round(p95 * 1000, 2), "max_ms": round(ordered[-1] * 1000, 2)}
+    return {
+        "median_ms": round(statistics.median(ordered) * 1000, 2),
+        "p95_ms": round(p95 * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+    }
 
 
 def timed(fn, repeat: int) -> dict:
@@ -65,6 +68,7 @@ def measure(pages_url: str, username: str, password: str, repeat: int, token: st
             def get():
                 response = client.get(path, **kwargs)
                 assert response.status_code == 200, f"{path}: HTTP {response.status_code}"
+
             return get
 
         results["page_systems_list"] = timed(page("/systems/"), repeat)
@@ -72,8 +76,9 @@ def measure(pages_url: str, username: str, password: str, repeat: int, token: st
         results["page_dashboard"] = timed(page("/"), repeat)
         if token:
             results["api_revenue_month"] = timed(
-                page("/api/revenue", params={"by": "month"},
-                     headers={"Authorization": f"Bearer {token}"}), repeat)
+                page("/api/revenue", params={"by": "month"}, headers={"Authorization": f"Bearer {token}"}),
+                repeat,
+            )
     return results
 
 

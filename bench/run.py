@@ -71,13 +71,17 @@ def run_timed(args: list[str], env: dict[str, str]) -> Timed:
     here would report at least this runner's own peak. Without /usr/bin/time, ``wait4``'s
     rusage is used (an upper bound).
     """
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
-            tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+    with (
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+        tempfile.NamedTemporaryFile("r", suffix=".rss") as rss,
+    ):
         gnu_time = os.access(GNU_TIME, os.X_OK)
         command = [GNU_TIME, "-f", "%M", "-o", rss.name, *args] if gnu_time else args
         started = time.perf_counter()
-        proc = subprocess.Popen(command, env=env, cwd=PROJECT_DIR, stdin=subprocess.DEVNULL,
-                                stdout=out, stderr=err, text=True)
+        proc = subprocess.Popen(
+            command, env=env, cwd=PROJECT_DIR, stdin=subprocess.DEVNULL, stdout=out, stderr=err, text=True
+        )
         _pid, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -117,8 +121,14 @@ class Installation:
 
     def last_run_seconds(self) -> float:
         """How long the last sync run itself took (its SyncRun's start to finish)."""
-        done = subprocess.run([sys.executable, "-m", "forecaster.quality.dbtool", "runs"],
-                              env=self.env, cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "forecaster.quality.dbtool", "runs"],
+            env=self.env,
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return json.loads(done.stdout.strip().splitlines()[-1])[-1]["seconds"]
 
     def latency(self, repeat: int) -> dict:
@@ -173,22 +183,31 @@ def measure_size(n: int, step: int, repeat: int, work: Path, pg_url: str) -> dic
         full, full_requests = counted(sandbox, lambda: site.sync(full=True))
         floor_after = bare(sandbox, step)
         floor = (floor_before["wall_seconds"] + floor_after["wall_seconds"]) / 2
-        result["floor"] = {"seconds": floor, "requests": floor_before["requests"],
-                           "runs": [floor_before["wall_seconds"], floor_after["wall_seconds"]],
-                           "peak_rss_mb": floor_before["peak_rss_mb"]}
+        result["floor"] = {
+            "seconds": floor,
+            "requests": floor_before["requests"],
+            "runs": [floor_before["wall_seconds"], floor_after["wall_seconds"]],
+            "peak_rss_mb": floor_before["peak_rss_mb"],
+        }
         result["floor"]["loop_seconds"] = (floor_before["seconds"] + floor_after["seconds"]) / 2
-        result["full"] = {"seconds": full.seconds, "requests": full_requests,
-                          "run_seconds": site.last_run_seconds(),
-                          "peak_rss_mb": full.peak_rss_mb, "summary": full.stdout.strip()}
+        result["full"] = {
+            "seconds": full.seconds,
+            "requests": full_requests,
+            "run_seconds": site.last_run_seconds(),
+            "peak_rss_mb": full.peak_rss_mb,
+            "summary": full.stdout.strip(),
+        }
 
         print("[bench]   nothing-new sync, 1 000 new", flush=True)
         same, same_requests = counted(sandbox, lambda: site.sync(full=False))
-        result["nothing_new"] = {"seconds": same.seconds, "requests": same_requests,
-                                 "summary": same.stdout.strip()}
+        result["nothing_new"] = {
+            "seconds": same.seconds,
+            "requests": same_requests,
+            "summary": same.stdout.strip(),
+        }
         sandbox.command("add 1000")
         new, new_requests = counted(sandbox, lambda: site.sync(full=False))
-        result["new_1000"] = {"seconds": new.seconds, "requests": new_requests,
-                              "summary": new.stdout.strip()}
+        result["new_1000"] = {"seconds": new.seconds, "requests": new_requests, "summary": new.stdout.strip()}
 
         print("[bench]   latency (SQLite)", flush=True)
         result["latency_sqlite"] = site.latency(repeat)
@@ -198,16 +217,22 @@ def measure_size(n: int, step: int, repeat: int, work: Path, pg_url: str) -> dic
         original, original_requests = counted(sandbox, lambda: must(run_timed(
             [sys.executable, "-m", "bench.baseline", original_site.system_id], original_site.env,
         ), "baseline"))  # fmt: skip
-        result["original"] = {"seconds": original.seconds, "requests": original_requests,
-                              "peak_rss_mb": original.peak_rss_mb}
+        result["original"] = {
+            "seconds": original.seconds,
+            "requests": original_requests,
+            "peak_rss_mb": original.peak_rss_mb,
+        }
 
         if pg_url:
             print("[bench]   full sync and latency (PostgreSQL)", flush=True)
             db_url = create_pg_database(pg_url, f"bench_{n}")
             pg_site = Installation(work / f"pg-{n}", sandbox, step, database_url=db_url)
             pg_full, pg_requests = counted(sandbox, lambda: pg_site.sync(full=True))
-            result["full_pg"] = {"seconds": pg_full.seconds, "requests": pg_requests,
-                                 "peak_rss_mb": pg_full.peak_rss_mb}
+            result["full_pg"] = {
+                "seconds": pg_full.seconds,
+                "requests": pg_requests,
+                "peak_rss_mb": pg_full.peak_rss_mb,
+            }
             result["latency_pg"] = pg_site.latency(repeat)
     return result
 
@@ -224,21 +249,29 @@ def machine() -> dict:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_DIR,
-                            capture_output=True, text=True, check=False).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_DIR, capture_output=True, text=True, check=False
+    ).stdout.strip()
     pg = ""
     if os.environ.get("PG_BIN"):
-        pg = subprocess.run([os.environ["PG_BIN"] + "/postgres", "--version"], capture_output=True,
-                            text=True, check=False).stdout.strip()
+        pg = subprocess.run(
+            [os.environ["PG_BIN"] + "/postgres", "--version"], capture_output=True, text=True, check=False
+        ).stdout.strip()
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpus": len(os.sched_getaffinity(0)), "cpu": cpu, "memory_gib": round(mem_kb / 1024 / 1024, 1),
-        "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-        "os": platform.platform(), "commit": commit, "postgresql": pg,
+        "cpus": len(os.sched_getaffinity(0)),
+        "cpu": cpu,
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "os": platform.platform(),
+        "commit": commit,
+        "postgresql": pg,
     }
 
 
 # --- the report ---------------------------------------------------------------------------------
+
 
 def _verdict(ok: bool) -> str:
     return "meets" if ok else "**misses**"
@@ -294,8 +327,10 @@ def render(results: list[dict], info: dict, command: str) -> str:
     lines += [
         "",
         "Floor runs (before and after the sync): "
-        + "; ".join(f"{r['invoices']:,}: " + ", ".join(f"{s:.1f} s" for s in r["floor"]["runs"])
-                    for r in results) + ".",
+        + "; ".join(
+            f"{r['invoices']:,}: " + ", ".join(f"{s:.1f} s" for s in r["floor"]["runs"]) for r in results
+        )
+        + ".",
         "",
         "## Peak memory of a full sync",
         "",
@@ -341,10 +376,14 @@ def render(results: list[dict], info: dict, command: str) -> str:
         "",
     ]
     engines = [("latency_sqlite", "SQLite")] + (
-        [("latency_pg", "PostgreSQL")] if any("latency_pg" in r for r in results) else [])
+        [("latency_pg", "PostgreSQL")] if any("latency_pg" in r for r in results) else []
+    )
     names = list(results[0]["latency_sqlite"])
-    header = "| What | " + " | ".join(f"{label} {r['invoices']:,}" for key, label in engines
-                                      for r in results if key in r) + " |"
+    header = (
+        "| What | "
+        + " | ".join(f"{label} {r['invoices']:,}" for key, label in engines for r in results if key in r)
+        + " |"
+    )
     lines += [header, "|---|" + "---|" * (header.count("|") - 2)]
     for name in names:
         cells = []
@@ -356,14 +395,20 @@ def render(results: list[dict], info: dict, command: str) -> str:
                     cells.append(f"{figure['median_ms']:.1f} / {figure['p95_ms']:.1f} ms{mark}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     if any("full_pg" in r for r in results):
-        lines += ["", "## Full sync on PostgreSQL", "",
-                  "| Invoices | Full sync | Ratio to the SQLite run's floor | Peak RSS |",
-                  "|---|---|---|---|"]
+        lines += [
+            "",
+            "## Full sync on PostgreSQL",
+            "",
+            "| Invoices | Full sync | Ratio to the SQLite run's floor | Peak RSS |",
+            "|---|---|---|---|",
+        ]
         for r in results:
             if "full_pg" in r:
-                lines.append(f"| {r['invoices']:,} | {r['full_pg']['seconds']:.1f} s | "
-                             f"{r['full_pg']['seconds'] / r['floor']['seconds']:.2f}× | "
-                             f"{r['full_pg']['peak_rss_mb']:.0f} MB |")
+                lines.append(
+                    f"| {r['invoices']:,} | {r['full_pg']['seconds']:.1f} s | "
+                    f"{r['full_pg']['seconds'] / r['floor']['seconds']:.2f}× | "
+                    f"{r['full_pg']['peak_rss_mb']:.0f} MB |"
+                )
     lines += ["", "## Raw figures", "", "```json", json.dumps(results, indent=1), "```", ""]
     return "\n".join(lines)
 

@@ -17,9 +17,7 @@ def _fast_password_hashing(settings):  # noqa: ANN001, ANN202
 
 @pytest.fixture
 def admin_user(db):
-    return get_user_model().objects.create_user(
-        "admin", password=PASSWORD, is_staff=True, is_superuser=True
-    )
+    return get_user_model().objects.create_user("admin", password=PASSWORD, is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

@@ -37,7 +37,8 @@ class ThrottledLoginForm(AuthenticationForm):
         by_ip = recent.filter(ip=ip).count() if ip else 0
         if max(by_user, by_ip) >= settings.LOGIN_FAILURE_LIMIT:
             raise forms.ValidationError(
-                self.error_messages["throttled"], code="throttled",
+                self.error_messages["throttled"],
+                code="throttled",
                 params={"minutes": max(1, window.seconds // 60)},
             )
         try:
@@ -54,15 +55,20 @@ class AdminCreationForm(forms.Form):
     username = forms.CharField(max_length=150, help_text="The name you log in with.")
     email = forms.EmailField(required=False, help_text="Optional; for your own records.")
     password1 = forms.CharField(
-        label="Password", widget=forms.PasswordInput(render_value=False), strip=False,
+        label="Password",
+        widget=forms.PasswordInput(render_value=False),
+        strip=False,
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label="Password again", widget=forms.PasswordInput(render_value=False), strip=False,
+        label="Password again",
+        widget=forms.PasswordInput(render_value=False),
+        strip=False,
         help_text="Type the same password again, to catch a typo.",
     )
     role = forms.ChoiceField(
-        choices=[("admin", "Administrator"), ("viewer", "Viewer")], initial="admin",
+        choices=[("admin", "Administrator"), ("viewer", "Viewer")],
+        initial="admin",
         help_text="Administrators manage systems, secrets, syncs and users; viewers only read.",
     )
 
@@ -96,6 +102,9 @@ class AdminCreationForm(forms.Form):
         data = self.cleaned_data
         is_admin = (self.fixed_role or data["role"]) == "admin"
         return get_user_model().objects.create_user(
-            username=data["username"], email=data.get("email", ""), password=data["password1"],
-            is_staff=is_admin, is_superuser=is_admin,
+            username=data["username"],
+            email=data.get("email", ""),
+            password=data["password1"],
+            is_staff=is_admin,
+            is_superuser=is_admin,
         )

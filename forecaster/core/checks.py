@@ -20,16 +20,21 @@ def encryption_key_check(app_configs, **kwargs):
     if path.exists():
         mode = path.stat().st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            errors.append(Error(
-                f"The encryption key file {path} can be read by other users.",
-                hint=f"Run: chmod 600 {path}", id="forecaster.E002",
-            ))
+            errors.append(
+                Error(
+                    f"The encryption key file {path} can be read by other users.",
+                    hint=f"Run: chmod 600 {path}",
+                    id="forecaster.E002",
+                )
+            )
     try:
         load_keys(create=True)
     except KeyConfigError as exc:
-        errors.append(Error(
-            f"The encryption key is not usable: {exc}.",
-            hint="Restore the key file from your backup, or set FORECASTER_ENCRYPTION_KEY.",
-            id="forecaster.E001",
-        ))
+        errors.append(
+            Error(
+                f"The encryption key is not usable: {exc}.",
+                hint="Restore the key file from your backup, or set FORECASTER_ENCRYPTION_KEY.",
+                id="forecaster.E001",
+            )
+        )
     return errors

@@ -87,8 +87,7 @@ def wait_for_sync_end(page: Page, seen: set[tuple[int, int]], timeout: float = 1
         step = progress_of(page)
         if step:
             seen.add(step)
-        if controls.get_by_role("progressbar").count() == 0 and re.search(
-                r"\bLast\b", controls.inner_text()):
+        if controls.get_by_role("progressbar").count() == 0 and re.search(r"\bLast\b", controls.inner_text()):
             return controls.inner_text()
         page.wait_for_timeout(150)
     raise AssertionError(f"the sync did not finish within {timeout:.0f} s; steps seen: {sorted(seen)}")
@@ -192,8 +191,7 @@ def test_administrator_connects_whmcs_syncs_and_reads_revenue(browser, service, 
         body_rows = [r for r in rows if not r[period_key].strip().lower().startswith("total")]
         csv_gross = sum(Decimal(r[gross_key]) for r in body_rows)
         expected = sum(
-            convert(inv["subtotal"], RATE) + convert(inv["tax"] + inv["tax2"], RATE)
-            for inv in paid.values()
+            convert(inv["subtotal"], RATE) + convert(inv["tax"] + inv["tax2"], RATE) for inv in paid.values()
         )
         assert csv_gross == expected
         assert SECRET not in text and sandbox.secret not in text

@@ -98,12 +98,12 @@ _ALWAYS_REFUSED_V4 = [ipaddress.ip_network("0.0.0.0/8")]  # "this network": neve
 def address_verdict(address: str, *, allow_private: bool) -> str | None:
     """``None`` when ``address`` may be connected to, else a short reason.
 
-        >>> address_verdict("169.254.169.254", allow_private=True)
-        'link-local / cloud metadata address'
-        >>> address_verdict("127.0.0.1", allow_private=False)
-        'loopback address'
-        >>> address_verdict("127.0.0.1", allow_private=True) is None
-        True
+    >>> address_verdict("169.254.169.254", allow_private=True)
+    'link-local / cloud metadata address'
+    >>> address_verdict("127.0.0.1", allow_private=False)
+    'loopback address'
+    >>> address_verdict("127.0.0.1", allow_private=True) is None
+    True
     """
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -319,8 +319,8 @@ def _chain(exc: BaseException) -> Iterable[BaseException]:
 def translate(exc: BaseException, url: str = "") -> OutboundError | None:
     """A transport failure as an :class:`OutboundError`, or ``None`` if it is not one.
 
-        >>> translate(httpx.ConnectTimeout("timed out")).kind
-        'timeout'
+    >>> translate(httpx.ConnectTimeout("timed out")).kind
+    'timeout'
     """
     host = urlsplit(url).hostname or "the server" if url else "the server"
     for link in _chain(exc):
@@ -369,8 +369,8 @@ MASK = "********"
 def redact_params(params: Mapping[str, object]) -> dict[str, object]:
     """A copy of ``params`` with secret-like values masked.
 
-        >>> redact_params({"identifier": "abc", "secret": "s3"})
-        {'identifier': 'abc', 'secret': '********'}
+    >>> redact_params({"identifier": "abc", "secret": "s3"})
+    {'identifier': 'abc', 'secret': '********'}
     """
     return {k: (MASK if k.lower() in SENSITIVE_KEYS else v) for k, v in params.items()}
 
@@ -378,8 +378,8 @@ def redact_params(params: Mapping[str, object]) -> dict[str, object]:
 def redact_url(url: str) -> str:
     """``url`` without userinfo and with secret-like query values masked.
 
-        >>> redact_url("https://u:p@h.example/includes/api.php?secret=x&a=1")
-        'https://h.example/includes/api.php?secret=%2A%2A%2A%2A%2A%2A%2A%2A&a=1'
+    >>> redact_url("https://u:p@h.example/includes/api.php?secret=x&a=1")
+    'https://h.example/includes/api.php?secret=%2A%2A%2A%2A%2A%2A%2A%2A&a=1'
     """
     try:
         parts = urlsplit(url)

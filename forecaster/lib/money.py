@@ -1,11 +1,11 @@
 """Money rules (product.md): ``Decimal`` end to end, half-up to the cent, two-decimal strings.
 
-    >>> convert(Decimal("10.005"), Decimal("1"))
-    Decimal('10.01')
-    >>> fmt(Decimal("3"))
-    '3.00'
-    >>> parse_amount("15.95")
-    Decimal('15.95')
+>>> convert(Decimal("10.005"), Decimal("1"))
+Decimal('10.01')
+>>> fmt(Decimal("3"))
+'3.00'
+>>> parse_amount("15.95")
+Decimal('15.95')
 """
 
 from __future__ import annotations

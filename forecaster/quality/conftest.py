@@ -44,12 +44,16 @@ class Site:
         self.db_path = data_dir / "forecaster.sqlite3"
         forecaster(["migrate", "--no-input", "-v", "0"], self.env, check=True)
 
-    def cli(self, *args: str, input: str | None = None, check: bool = False,  # noqa: A002
-            timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self,
+        *args: str,
+        input: str | None = None,
+        check: bool = False,  # noqa: A002
+        timeout: float = 600,
+    ) -> subprocess.CompletedProcess[str]:
         return forecaster(args, self.env, input=input, check=check, timeout=timeout)
 
-    def add_system(self, sandbox, *, step: int = 50, name: str = "Sandbox WHMCS",
-                   rate: str = "1") -> int:
+    def add_system(self, sandbox, *, step: int = 50, name: str = "Sandbox WHMCS", rate: str = "1") -> int:
         done = self.cli(
             "systems", "add", "whmcs", "--name", name, "--url", sandbox.url,
             "--identifier", sandbox.identifier, "--step", str(step), "--exchange-rate", rate,
@@ -57,13 +61,15 @@ class Site:
         )  # fmt: skip
         return int(done.stdout.strip().splitlines()[-1])
 
-    def sync(self, system_id: int, *, full: bool = False, timeout: float = 600
-             ) -> subprocess.CompletedProcess[str]:
+    def sync(
+        self, system_id: int, *, full: bool = False, timeout: float = 600
+    ) -> subprocess.CompletedProcess[str]:
         args = ["sync", str(system_id)] + (["--full"] if full else [])
         return self.cli(*args, timeout=timeout)
 
-    def start_sync(self, system_id: int, *, full: bool = False,
-                   max_file_bytes: int | None = None) -> subprocess.Popen:
+    def start_sync(
+        self, system_id: int, *, full: bool = False, max_file_bytes: int | None = None
+    ) -> subprocess.Popen:
         """Start ``forecaster sync``; ``max_file_bytes`` makes the disk "full" for it: no file
         it writes may grow past that size (RLIMIT_FSIZE; the write fails with EFBIG)."""
         args = [*FORECASTER, "sync", str(system_id)] + (["--full"] if full else [])
@@ -72,14 +78,27 @@ class Site:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write, don't kill
             resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
 
-        return subprocess.Popen(args, env=self.env, cwd=PROJECT_DIR, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                preexec_fn=limit_files if max_file_bytes else None)
+        return subprocess.Popen(
+            args,
+            env=self.env,
+            cwd=PROJECT_DIR,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=limit_files if max_file_bytes else None,
+        )
 
     def _dbtool(self, *args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "forecaster.quality.dbtool", *args],
-                              env=self.env, cwd=PROJECT_DIR, capture_output=True, text=True,
-                              timeout=300, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "forecaster.quality.dbtool", *args],
+            env=self.env,
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout.strip().splitlines()[-1]
 

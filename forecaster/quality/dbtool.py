@@ -32,23 +32,48 @@ def dump(invoices: bool = True) -> dict:
     from forecaster.lib.money import fmt
     from forecaster.sync.models import Invoice, SyncRun
 
-    rows = [
-        {
-            "system": row["system_id"], "whmcs_id": row["whmcs_id"], "status": row["status"],
-            "subtotal": fmt(row["subtotal"]), "tax": fmt(row["tax"]), "tax2": fmt(row["tax2"]),
-            "credit": fmt(row["credit"]), "total": fmt(row["total"]),
-        }
-        for row in Invoice.objects.order_by("system_id", "whmcs_id").values(
-            "system_id", "whmcs_id", "status", "subtotal", "tax", "tax2", "credit", "total")
-    ] if invoices else []
+    rows = (
+        [
+            {
+                "system": row["system_id"],
+                "whmcs_id": row["whmcs_id"],
+                "status": row["status"],
+                "subtotal": fmt(row["subtotal"]),
+                "tax": fmt(row["tax"]),
+                "tax2": fmt(row["tax2"]),
+                "credit": fmt(row["credit"]),
+                "total": fmt(row["total"]),
+            }
+            for row in Invoice.objects.order_by("system_id", "whmcs_id").values(
+                "system_id", "whmcs_id", "status", "subtotal", "tax", "tax2", "credit", "total"
+            )
+        ]
+        if invoices
+        else []
+    )
     duplicates = list(
-        Invoice.objects.values("system_id", "whmcs_id").annotate(n=Count("id")).filter(n__gt=1)
+        Invoice.objects.values("system_id", "whmcs_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
         .values_list("system_id", "whmcs_id")
     )
     runs = list(
         SyncRun.objects.order_by("id").values(
-            "id", "system_id", "mode", "status", "error_class", "error_message", "requests",
-            "step", "steps_total", "inserted", "updated", "removed", "started_at", "finished_at")
+            "id",
+            "system_id",
+            "mode",
+            "status",
+            "error_class",
+            "error_message",
+            "requests",
+            "step",
+            "steps_total",
+            "inserted",
+            "updated",
+            "removed",
+            "started_at",
+            "finished_at",
+        )
     )
     for run in runs:
         started, finished = run.pop("started_at"), run.pop("finished_at")

@@ -78,8 +78,9 @@ def forecaster(
     return proc
 
 
-def wait_for_http(url: str, proc: subprocess.Popen | None = None, timeout: float = 60,
-                  log: Path | None = None) -> None:
+def wait_for_http(
+    url: str, proc: subprocess.Popen | None = None, timeout: float = 60, log: Path | None = None
+) -> None:
     """Poll ``url`` until it answers (any HTTP status); fail early if ``proc`` exits."""
     deadline = time.monotonic() + timeout
     while True:
@@ -114,8 +115,9 @@ class LiveService:
     ``data_dir`` holds its SQLite database and keys (and its log, ``serve.log``).
     """
 
-    def __init__(self, data_dir: Path, *, database_url: str | None = None, worker: bool = True,
-                 **env: str) -> None:
+    def __init__(
+        self, data_dir: Path, *, database_url: str | None = None, worker: bool = True, **env: str
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.env = child_env(self.data_dir, database_url, **env)
@@ -131,8 +133,14 @@ class LiveService:
             args.append("--no-worker")
         with self.log_path.open("ab") as log:
             # A new session, so stopping it never signals the test runner's process group.
-            self.proc = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                         cwd=PROJECT_DIR, start_new_session=True)
+            self.proc = subprocess.Popen(
+                args,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=PROJECT_DIR,
+                start_new_session=True,
+            )
         wait_for_http(f"{self.url}/healthz", self.proc, timeout=120, log=self.log_path)
         return self
 
@@ -141,8 +149,13 @@ class LiveService:
             stop_process(self.proc)
             self.proc = None
 
-    def cli(self, *args: str, input: str | None = None, check: bool = True,  # noqa: A002
-            timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self,
+        *args: str,
+        input: str | None = None,
+        check: bool = True,  # noqa: A002
+        timeout: float = 600,
+    ) -> subprocess.CompletedProcess[str]:
         """Run a ``forecaster`` command against this service's data."""
         return forecaster(args, self.env, input=input, check=check, timeout=timeout)
 

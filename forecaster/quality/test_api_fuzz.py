@@ -31,9 +31,16 @@ def live_api(tmp_path_factory) -> Iterator[tuple[LiveService, str]]:
         )  # fmt: skip
         system_id = added.stdout.strip().splitlines()[-1]
         service.cli("sync", system_id, "--full")
-        token = service.cli("manage", "shell", "-c",
-                            "from forecaster.reports.models import ApiToken; "
-                            "print(ApiToken.issue('fuzz')[1])").stdout.strip().splitlines()[-1]
+        token = (
+            service.cli(
+                "manage",
+                "shell",
+                "-c",
+                "from forecaster.reports.models import ApiToken; print(ApiToken.issue('fuzz')[1])",
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         assert re.fullmatch(r"\S{20,}", token), "no API token issued"
         yield service, token
 
@@ -51,13 +58,19 @@ def test_api_answers_match_the_schema_and_never_5xx(live_api):
     for operation in operations:
         # The schema-driven loop, with schemathesis's own generation and response checks; run
         # without its pytest plugin so the test stays a plain pytest test.
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
         def fuzz(case):
             response = case.call(headers=headers, timeout=30)
             assert response.status_code < 500, (
-                f"{case.method} {case.formatted_path} {case.query}: HTTP {response.status_code}")
+                f"{case.method} {case.formatted_path} {case.query}: HTTP {response.status_code}"
+            )
             case.validate_response(response, headers=headers)
 
         fuzz()

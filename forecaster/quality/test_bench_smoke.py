@@ -21,8 +21,12 @@ def test_bench_scripts_write_every_figure(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     text = output.read_text(encoding="utf-8")
-    for heading in ("## Full sync against the floor and the original", "## Peak memory of a full sync",
-                    "## Sync with nothing new, and with 1 000 new invoices", "## Report and page latency"):
+    for heading in (
+        "## Full sync against the floor and the original",
+        "## Peak memory of a full sync",
+        "## Sync with nothing new, and with 1 000 new invoices",
+        "## Report and page latency",
+    ):
         assert heading in text
     for figure in ("report_month_all", "page_systems_list", "page_revenue_report", "Ratio to floor"):
         assert figure in text

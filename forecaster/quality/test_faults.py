@@ -242,7 +242,8 @@ def test_two_syncs_of_one_system_at_once_run_one_pager(site):
         for code, _out, err in results:
             assert code == 0 or "already running" in err.lower(), err
         offsets = Counter(
-            r.params.get("limitstart") for r in sandbox.requests.records
+            r.params.get("limitstart")
+            for r in sandbox.requests.records
             if r.action == "getinvoices" and r.params.get("order", "asc") == "asc"
         )
         repeated = sum(n - 1 for n in offsets.values() if n > 1)
@@ -270,8 +271,7 @@ def test_a_locked_database_delays_the_sync_but_loses_nothing(site):
         # And a lock held while a cheap sync writes its changes.
         for _ in range(30):
             sandbox.state.add_invoice(status="Paid", subtotal="5.00")
-        locker = sqlite3.connect(site.db_path, timeout=30, isolation_level=None,
-                                 check_same_thread=False)
+        locker = sqlite3.connect(site.db_path, timeout=30, isolation_level=None, check_same_thread=False)
         locker.execute("BEGIN IMMEDIATE")
         release = threading.Timer(3, lambda: (locker.execute("ROLLBACK"), locker.close()))
         release.start()

@@ -35,13 +35,15 @@ from forecaster.reports.models import DailyRevenue
 from forecaster.sync.models import PAID, Invoice
 
 
-def refresh(system_id: int, days: Iterable[date] | None = None,
-            paid_days: Iterable[date] | None = None) -> None:
+def refresh(
+    system_id: int, days: Iterable[date] | None = None, paid_days: Iterable[date] | None = None
+) -> None:
     """Recompute the aggregates of ``system_id`` on the given days (``None``: every day)."""
     paid = Invoice.objects.filter(system_id=system_id, status=PAID)
     _rebuild(system_id, "invoice", paid.annotate(d=F("date")), days)
-    _rebuild(system_id, "paid", paid.exclude(date_paid=None).annotate(d=_paid_day()), paid_days,
-             moment="date_paid")
+    _rebuild(
+        system_id, "paid", paid.exclude(date_paid=None).annotate(d=_paid_day()), paid_days, moment="date_paid"
+    )
 
 
 def _paid_day() -> Func | TruncDate:
@@ -53,8 +55,9 @@ def _paid_day() -> Func | TruncDate:
     return TruncDate("date_paid")
 
 
-def _rebuild(system_id: int, basis: str, rows: QuerySet, days: Iterable[date] | None,
-             moment: str = "") -> None:
+def _rebuild(
+    system_id: int, basis: str, rows: QuerySet, days: Iterable[date] | None, moment: str = ""
+) -> None:
     existing = DailyRevenue.objects.filter(system_id=system_id, basis=basis)
     if days is not None:
         day_list = sorted(set(days))
@@ -71,9 +74,16 @@ def _rebuild(system_id: int, basis: str, rows: QuerySet, days: Iterable[date] | 
     )
     DailyRevenue.objects.bulk_create(
         [
-            DailyRevenue(system_id=system_id, basis=basis, day=g["d"], invoices=g["n"],
-                         net=Decimal(g["net"]).scaleb(-2), tax=Decimal(g["tax"]).scaleb(-2),
-                         net_cents=g["net"], tax_cents=g["tax"])
+            DailyRevenue(
+                system_id=system_id,
+                basis=basis,
+                day=g["d"],
+                invoices=g["n"],
+                net=Decimal(g["net"]).scaleb(-2),
+                tax=Decimal(g["tax"]).scaleb(-2),
+                net_cents=g["net"],
+                tax_cents=g["tax"],
+            )
             for g in grouped.order_by()
         ],
         batch_size=2000,

@@ -58,8 +58,11 @@ def api_view(require_token: bool = True):
             if require_token:
                 token = _token_from(request)
                 if token is None:
-                    return _error(401, "a valid API token is required: Authorization: Bearer <token>",
-                                  **{"WWW-Authenticate": 'Bearer realm="forecaster"'})
+                    return _error(
+                        401,
+                        "a valid API token is required: Authorization: Bearer <token>",
+                        **{"WWW-Authenticate": 'Bearer realm="forecaster"'},
+                    )
                 now = timezone.now()
                 ApiToken.objects.filter(pk=token.pk).filter(
                     Q(last_used_at=None) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
@@ -99,23 +102,25 @@ def systems_api(request: HttpRequest) -> JsonResponse:
     items = []
     for s in AccountingSystem.objects.all():
         t = totals.get(s.pk) or {}
-        items.append({
-            "id": s.pk,
-            "name": s.name,
-            "type": s.kind,
-            "url": s.url,
-            "step": s.step,
-            "auto_sync": s.auto_sync,
-            "exchange_rate": str(RateBook(s, base=currency).fixed),
-            "last_sync_at": _iso(s.last_sync_at),
-            "last_sync_ok": s.last_sync_ok,
-            "last_sync_message": s.last_sync_message,
-            "last_full_sync_at": _iso(s.last_full_sync_at),
-            "invoices": int(t.get("invoices", 0)),
-            "net": fmt(t.get("net")),
-            "tax": fmt(t.get("tax")),
-            "gross": fmt(t.get("gross")),
-        })
+        items.append(
+            {
+                "id": s.pk,
+                "name": s.name,
+                "type": s.kind,
+                "url": s.url,
+                "step": s.step,
+                "auto_sync": s.auto_sync,
+                "exchange_rate": str(RateBook(s, base=currency).fixed),
+                "last_sync_at": _iso(s.last_sync_at),
+                "last_sync_ok": s.last_sync_ok,
+                "last_sync_message": s.last_sync_message,
+                "last_full_sync_at": _iso(s.last_full_sync_at),
+                "invoices": int(t.get("invoices", 0)),
+                "net": fmt(t.get("net")),
+                "tax": fmt(t.get("tax")),
+                "gross": fmt(t.get("gross")),
+            }
+        )
     return JsonResponse({"currency": currency, "systems": items})
 
 
@@ -136,12 +141,18 @@ def openapi_schema() -> dict:
     amounts = {
         "type": "object",
         "required": ["invoices", "net", "tax", "gross"],
-        "properties": {"invoices": {"type": "integer", "minimum": 0}, "net": money, "tax": money,
-                       "gross": money},
+        "properties": {
+            "invoices": {"type": "integer", "minimum": 0},
+            "net": money,
+            "tax": money,
+            "gross": money,
+        },
         "additionalProperties": False,
     }
-    error = {"description": "", "content": {"application/json": {"schema": {
-        "$ref": "#/components/schemas/Error"}}}}
+    error = {
+        "description": "",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
 
     def err(description: str) -> dict:
         return {**error, "description": description}
@@ -153,14 +164,17 @@ def openapi_schema() -> dict:
             "title": "Commitment Forecaster API",
             "version": "1",
             "description": "Read-only revenue data. Authenticate with `Authorization: Bearer <token>`; "
-                           "administrators create and revoke tokens on /reports/tokens/. Amounts "
-                           "are decimal strings with two places, in the base currency.",
+            "administrators create and revoke tokens on /reports/tokens/. Amounts "
+            "are decimal strings with two places, in the base currency.",
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
-                "Error": {"type": "object", "required": ["error"],
-                          "properties": {"error": {"type": "string"}}},
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {"error": {"type": "string"}},
+                },
                 "Amounts": amounts,
                 "Row": {
                     "type": "object",
@@ -186,9 +200,23 @@ def openapi_schema() -> dict:
                 },
                 "System": {
                     "type": "object",
-                    "required": ["id", "name", "type", "url", "step", "auto_sync", "exchange_rate",
-                                 "last_sync_at", "last_sync_ok", "last_sync_message",
-                                 "last_full_sync_at", "invoices", "net", "tax", "gross"],
+                    "required": [
+                        "id",
+                        "name",
+                        "type",
+                        "url",
+                        "step",
+                        "auto_sync",
+                        "exchange_rate",
+                        "last_sync_at",
+                        "last_sync_ok",
+                        "last_sync_message",
+                        "last_full_sync_at",
+                        "invoices",
+                        "net",
+                        "tax",
+                        "gross",
+                    ],
                     "properties": {
                         "id": {"type": "integer"},
                         "name": {"type": "string"},
@@ -200,10 +228,11 @@ def openapi_schema() -> dict:
                         "last_sync_at": {"type": "string", "format": "date-time", "nullable": True},
                         "last_sync_ok": {"type": "boolean", "nullable": True},
                         "last_sync_message": {"type": "string"},
-                        "last_full_sync_at": {"type": "string", "format": "date-time",
-                                              "nullable": True},
+                        "last_full_sync_at": {"type": "string", "format": "date-time", "nullable": True},
                         "invoices": {"type": "integer", "minimum": 0},
-                        "net": money, "tax": money, "gross": money,
+                        "net": money,
+                        "tax": money,
+                        "gross": money,
                     },
                     "additionalProperties": False,
                 },
@@ -225,22 +254,48 @@ def openapi_schema() -> dict:
                     "operationId": "revenue",
                     "summary": "Paid revenue per year, month or day (the CLI's JSON report).",
                     "parameters": [
-                        {"name": "from", "in": "query", "required": False, "schema": date_param,
-                         "description": "First day included (YYYY-MM-DD)."},
-                        {"name": "to", "in": "query", "required": False, "schema": date_param,
-                         "description": "Last day included (YYYY-MM-DD)."},
-                        {"name": "by", "in": "query", "required": False,
-                         "schema": {"type": "string", "enum": list(GROUPINGS), "default": "month"}},
-                        {"name": "system", "in": "query", "required": False,
-                         "schema": {"type": "string"},
-                         "description": "A system's id or exact name; omitted = all systems."},
-                        {"name": "basis", "in": "query", "required": False,
-                         "schema": {"type": "string", "enum": list(BASES), "default": "invoice"},
-                         "description": "Date invoices by their invoice date or their date paid."},
+                        {
+                            "name": "from",
+                            "in": "query",
+                            "required": False,
+                            "schema": date_param,
+                            "description": "First day included (YYYY-MM-DD).",
+                        },
+                        {
+                            "name": "to",
+                            "in": "query",
+                            "required": False,
+                            "schema": date_param,
+                            "description": "Last day included (YYYY-MM-DD).",
+                        },
+                        {
+                            "name": "by",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": list(GROUPINGS), "default": "month"},
+                        },
+                        {
+                            "name": "system",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string"},
+                            "description": "A system's id or exact name; omitted = all systems.",
+                        },
+                        {
+                            "name": "basis",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": list(BASES), "default": "invoice"},
+                            "description": "Date invoices by their invoice date or their date paid.",
+                        },
                     ],
                     "responses": {
-                        "200": {"description": "The report.", "content": {"application/json": {
-                            "schema": {"$ref": "#/components/schemas/Revenue"}}}},
+                        "200": {
+                            "description": "The report.",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Revenue"}}
+                            },
+                        },
                         "400": err("A parameter is not valid (the message says which)."),
                         "401": err("No valid API token."),
                         "404": err("No system with that id or name."),
@@ -252,8 +307,12 @@ def openapi_schema() -> dict:
                     "operationId": "systems",
                     "summary": "The accounting systems, their last sync and revenue held (no secrets).",
                     "responses": {
-                        "200": {"description": "The systems.", "content": {"application/json": {
-                            "schema": {"$ref": "#/components/schemas/Systems"}}}},
+                        "200": {
+                            "description": "The systems.",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Systems"}}
+                            },
+                        },
                         "401": err("No valid API token."),
                     },
                 }
@@ -263,8 +322,12 @@ def openapi_schema() -> dict:
                     "operationId": "openapi",
                     "summary": "This schema.",
                     "security": [],
-                    "responses": {"200": {"description": "OpenAPI 3 schema.",
-                                          "content": {"application/json": {"schema": {"type": "object"}}}}},
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3 schema.",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
                 }
             },
         },

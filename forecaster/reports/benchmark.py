@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> None:
         per_system = args.invoices // args.systems
         for n in range(args.systems):
             system = AccountingSystem.objects.create(
-                name=f"bench-{n}", url="https://bench.example/includes/api.php", identifier="bench",
+                name=f"bench-{n}",
+                url="https://bench.example/includes/api.php",
+                identifier="bench",
                 exchange_rate=Decimal("0.25"),
             )
             batch = []
@@ -58,15 +60,27 @@ def main(argv: list[str] | None = None) -> None:
                     day = start + timedelta(days=rng.randrange(3650))
                     net = Decimal(rng.randrange(100, 100000)).scaleb(-2)
                     tax = (net * Decimal("0.23")).quantize(Decimal("0.01"))
-                    batch.append(Invoice(
-                        system=system, whmcs_id=i + 1, number=f"FV/{i + 1}", date=day,
-                        date_paid=datetime(day.year, day.month, day.day, 12, tzinfo=UTC),
-                        status="Paid", subtotal=net, tax=tax, tax2=Decimal("0.00"),
-                        credit=Decimal("0.00"), total=net + tax, taxrate=Decimal("23"),
-                        taxrate2=Decimal("0"), currency="PLN", rate=Decimal("0.25"),
-                        net_base=(net * Decimal("0.25")).quantize(Decimal("0.01")),
-                        tax_base=(tax * Decimal("0.25")).quantize(Decimal("0.01")),
-                    ))
+                    batch.append(
+                        Invoice(
+                            system=system,
+                            whmcs_id=i + 1,
+                            number=f"FV/{i + 1}",
+                            date=day,
+                            date_paid=datetime(day.year, day.month, day.day, 12, tzinfo=UTC),
+                            status="Paid",
+                            subtotal=net,
+                            tax=tax,
+                            tax2=Decimal("0.00"),
+                            credit=Decimal("0.00"),
+                            total=net + tax,
+                            taxrate=Decimal("23"),
+                            taxrate2=Decimal("0"),
+                            currency="PLN",
+                            rate=Decimal("0.25"),
+                            net_base=(net * Decimal("0.25")).quantize(Decimal("0.01")),
+                            tax_base=(tax * Decimal("0.25")).quantize(Decimal("0.01")),
+                        )
+                    )
                     if len(batch) == 5000:
                         Invoice.objects.bulk_create(batch)
                         batch = []
@@ -74,8 +88,10 @@ def main(argv: list[str] | None = None) -> None:
             t1 = time.perf_counter()
             with transaction.atomic():
                 aggregates.refresh(system.pk)
-            print(f"system {n}: {per_system} invoices inserted in {t1 - t0:.1f} s, "
-                  f"aggregates rebuilt in {time.perf_counter() - t1:.1f} s")
+            print(
+                f"system {n}: {per_system} invoices inserted in {t1 - t0:.1f} s, "
+                f"aggregates rebuilt in {time.perf_counter() - t1:.1f} s"
+            )
             t0 = time.perf_counter()
 
     def timed(label: str, fn) -> None:
@@ -92,13 +108,19 @@ def main(argv: list[str] | None = None) -> None:
     timed('revenue(by="year")', lambda: revenue(by="year"))
     timed('revenue(by="day")', lambda: revenue(by="day"))
     timed('revenue(by="month", basis="paid")', lambda: revenue(by="month", basis="paid"))
-    user = get_user_model().objects.filter(username="bench").first() or \
-        get_user_model().objects.create_user("bench", password="bench-password-1", is_staff=True)
+    user = get_user_model().objects.filter(username="bench").first() or get_user_model().objects.create_user(
+        "bench", password="bench-password-1", is_staff=True
+    )
     client = Client()
     client.force_login(user)
-    for url in ["/", "/reports/revenue/", "/reports/revenue/?by=day",
-                "/reports/revenue/export.csv", "/reports/revenue/export.xlsx",
-                f"/reports/rates/{AccountingSystem.objects.first().pk}/"]:
+    for url in [
+        "/",
+        "/reports/revenue/",
+        "/reports/revenue/?by=day",
+        "/reports/revenue/export.csv",
+        "/reports/revenue/export.xlsx",
+        f"/reports/rates/{AccountingSystem.objects.first().pk}/",
+    ]:
         status = client.get(url).status_code
         assert status == 200, (url, status)
         timed(f"GET {url}", lambda url=url: client.get(url))

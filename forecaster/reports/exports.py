@@ -77,8 +77,15 @@ def to_xlsx(report: Report, title: str = "Revenue") -> bytes:
         return out
 
     ws.append(cells([title], bold))
-    ws.append([f"Currency: {report.currency}", f"By: {report.by}", f"Basis: {report.basis}",
-               f"From: {report.date_from or '—'}", f"To: {report.date_to or '—'}"])
+    ws.append(
+        [
+            f"Currency: {report.currency}",
+            f"By: {report.by}",
+            f"Basis: {report.basis}",
+            f"From: {report.date_from or '—'}",
+            f"To: {report.date_to or '—'}",
+        ]
+    )
     ws.append(cells(list(HEADER), bold))
     for r in report.rows:
         ws.append(cells([r.period, r.invoices, r.net, r.tax, r.gross]))
@@ -93,8 +100,13 @@ def to_table(report: Report) -> str:
     """A plain text table for the terminal, with a total line."""
     lines = [(r.period, str(r.invoices), fmt(r.net), fmt(r.tax), fmt(r.gross)) for r in report.rows]
     t = report.total
-    head = ("Period", "Invoices", f"Net {report.currency}", f"Tax {report.currency}",
-            f"Gross {report.currency}")
+    head = (
+        "Period",
+        "Invoices",
+        f"Net {report.currency}",
+        f"Tax {report.currency}",
+        f"Gross {report.currency}",
+    )
     foot = ("Total", str(t.invoices), fmt(t.net), fmt(t.tax), fmt(t.gross))
     widths = [max(len(x[i]) for x in [head, foot, *lines]) for i in range(5)]
 

@@ -12,17 +12,25 @@ from forecaster.systems.models import AccountingSystem
 class ReportFilterForm(forms.Form):
     """The revenue page's filter (GET). Validation itself is ``params.parse_report_params``."""
 
-    date_from = forms.DateField(label="From", required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}),
-                                help_text="First day included; empty = from the first invoice.")
-    date_to = forms.DateField(label="To", required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}),
-                              help_text="Last day included; empty = up to the last invoice.")
-    by = forms.ChoiceField(label="Group by", choices=[(g, g.capitalize()) for g in GROUPINGS],
-                           initial="month")
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="First day included; empty = from the first invoice.",
+    )
+    date_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Last day included; empty = up to the last invoice.",
+    )
+    by = forms.ChoiceField(
+        label="Group by", choices=[(g, g.capitalize()) for g in GROUPINGS], initial="month"
+    )
     system = forms.ChoiceField(label="System", required=False)
     basis = forms.ChoiceField(
-        label="Date by", initial="invoice",
+        label="Date by",
+        initial="invoice",
         choices=[("invoice", "Invoice date"), ("paid", "Date paid")],
         help_text="Which date places an invoice in a period.",
     )
@@ -35,14 +43,14 @@ class ReportFilterForm(forms.Form):
 
 
 class RatePolicyForm(forms.Form):
-    source = forms.ChoiceField(label="Rate source", choices=RateSource.choices,
-                               widget=forms.RadioSelect)
+    source = forms.ChoiceField(label="Rate source", choices=RateSource.choices, widget=forms.RadioSelect)
 
 
 class CurrencyRateForm(forms.ModelForm):
     # Declared here so lower-case input is upper-cased before the model's A-Z check runs.
-    currency = forms.CharField(max_length=3, min_length=3,
-                               help_text="The invoice currency code as WHMCS shows it, e.g. PLN.")
+    currency = forms.CharField(
+        max_length=3, min_length=3, help_text="The invoice currency code as WHMCS shows it, e.g. PLN."
+    )
 
     class Meta:
         model = SystemCurrencyRate
@@ -58,22 +66,26 @@ class CurrencyRateForm(forms.ModelForm):
 
 class ApplyHistoryField(forms.Form):
     apply_history = forms.BooleanField(
-        required=False, label="Also re-convert the invoices already imported",
+        required=False,
+        label="Also re-convert the invoices already imported",
         help_text="Unticked: the change applies only to invoices imported from now on; "
-                  "reports keep today's figures for the invoices already held.",
+        "reports keep today's figures for the invoices already held.",
     )
 
 
 class SiteSettingsForm(forms.ModelForm):
     base_currency = forms.CharField(
-        max_length=3, required=False, label="Base currency",
+        max_length=3,
+        required=False,
+        label="Base currency",
         help_text="The currency every report is in, e.g. EUR. Empty: the FORECASTER_CURRENCY "
-                  "environment setting.",
+        "environment setting.",
     )
     reconvert = forms.BooleanField(
-        required=False, label="Re-convert every system's imported invoices now",
+        required=False,
+        label="Re-convert every system's imported invoices now",
         help_text="Unticked: invoices already imported keep the amounts converted into the "
-                  "previous base currency until you re-convert them.",
+        "previous base currency until you re-convert them.",
     )
 
     class Meta:

@@ -66,7 +66,9 @@ class SystemCurrencyRate(models.Model):
     system = models.ForeignKey(AccountingSystem, on_delete=models.CASCADE, related_name="+")
     currency = models.CharField(max_length=3, validators=[currency_code])
     rate = models.DecimalField(
-        max_digits=18, decimal_places=6, validators=[MinValueValidator(Decimal("0.000001"))],
+        max_digits=18,
+        decimal_places=6,
+        validators=[MinValueValidator(Decimal("0.000001"))],
         help_text="Amounts in this currency × rate = amounts in the base currency.",
     )
 
@@ -84,7 +86,9 @@ class SiteSettings(models.Model):
     """Settings an administrator changes in the web UI (a single row, ``pk=1``)."""
 
     base_currency = models.CharField(
-        max_length=3, blank=True, validators=[currency_code],
+        max_length=3,
+        blank=True,
+        validators=[currency_code],
         help_text="The currency reports are in. Empty: FORECASTER_CURRENCY from the environment.",
     )
 

@@ -94,9 +94,14 @@ def _period(value: date | str, by: str) -> str:
     return value.isoformat()
 
 
-def revenue(date_from: date | None = None, date_to: date | None = None, by: str = "month",
-            system: int | None = None, basis: str = "invoice",
-            currency: str | None = None) -> Report:
+def revenue(
+    date_from: date | None = None,
+    date_to: date | None = None,
+    by: str = "month",
+    system: int | None = None,
+    basis: str = "invoice",
+    currency: str | None = None,
+) -> Report:
     """Paid revenue between two dates (both inclusive, ``None`` = open), grouped ``by``
     ``year``/``month``/``day``, for one system id or all (``None``), dated by the invoice
     date (``basis="invoice"``) or the date paid (``"paid"``). Periods without invoices are
@@ -112,13 +117,21 @@ def revenue(date_from: date | None = None, date_to: date | None = None, by: str 
         currency = base_currency()
     qs = _days(basis, system, date_from, date_to)
     grouped = (
-        qs.annotate(p=_period_expression(by)).values_list("p")
+        qs.annotate(p=_period_expression(by))
+        .values_list("p")
         .annotate(n=Sum("invoices"), net=Sum("net_cents"), tax=Sum("tax_cents"))
         .order_by("p")
     )
     rows = [Row(_period(p, by), int(n), cents(net), cents(tax)) for p, n, net, tax in _raw(grouped)]
-    return Report(currency=currency, by=by, basis=basis, date_from=date_from, date_to=date_to,
-                  system_id=system, rows=rows)
+    return Report(
+        currency=currency,
+        by=by,
+        basis=basis,
+        date_from=date_from,
+        date_to=date_to,
+        system_id=system,
+        rows=rows,
+    )
 
 
 def _days(basis: str, system: int | None, date_from: date | None, date_to: date | None) -> QuerySet:
@@ -143,8 +156,12 @@ def _raw(qs: QuerySet) -> list[tuple]:
         return cursor.fetchall()
 
 
-def total(date_from: date | None = None, date_to: date | None = None, system: int | None = None,
-          basis: str = "invoice") -> Row:
+def total(
+    date_from: date | None = None,
+    date_to: date | None = None,
+    system: int | None = None,
+    basis: str = "invoice",
+) -> Row:
     """The total revenue between two dates (inclusive) in one query: a ``Row`` with ``period=""``."""
     qs = _days(basis, system, date_from, date_to)
     agg = qs.aggregate(n=Sum("invoices"), net=Sum("net_cents"), tax=Sum("tax_cents"))
@@ -160,7 +177,11 @@ def totals_by_system() -> dict[int, dict[str, Decimal | int]]:
         .order_by()
     )
     return {
-        r["system_id"]: {"invoices": int(r["invoices"]), "net": cents(r["net"]), "tax": cents(r["tax"]),
-                         "gross": cents(r["net"]) + cents(r["tax"])}
+        r["system_id"]: {
+            "invoices": int(r["invoices"]),
+            "net": cents(r["net"]),
+            "tax": cents(r["tax"]),
+            "gross": cents(r["net"]) + cents(r["tax"]),
+        }
         for r in rows
     }

@@ -122,12 +122,13 @@ class RateBook:
 
         self._specific = {
             cur: quantize_rate(Decimal(rate))
-            for cur, rate in SystemCurrencyRate.objects.filter(system_id=self.system.pk)
-            .values_list("currency", "rate")
+            for cur, rate in SystemCurrencyRate.objects.filter(system_id=self.system.pk).values_list(
+                "currency", "rate"
+            )
         }
-        policy = SystemRatePolicy.objects.filter(system_id=self.system.pk).values_list(
-            "source", flat=True
-        ).first()
+        policy = (
+            SystemRatePolicy.objects.filter(system_id=self.system.pk).values_list("source", flat=True).first()
+        )
         self._source = policy or RateSource.FIXED
 
     @property
@@ -171,8 +172,9 @@ class RateBook:
         return choice.rate  # type: ignore[return-value]
 
 
-def convert_invoice(book: RateBook, currency: str | None, day: date, subtotal: Decimal,
-                    tax: Decimal, tax2: Decimal) -> tuple[Decimal, Decimal, Decimal]:
+def convert_invoice(
+    book: RateBook, currency: str | None, day: date, subtotal: Decimal, tax: Decimal, tax2: Decimal
+) -> tuple[Decimal, Decimal, Decimal]:
     """``(rate, net_base, tax_base)`` of one invoice by the money rules (each rounded half-up).
 
     >>> convert_invoice(book, "PLN", date(2024, 1, 31), Decimal("10.00"), Decimal("2.30"), 0)
@@ -260,16 +262,20 @@ def rate_warnings(systems) -> list[RateWarning]:
         book = RateBook(system, base=base)
         on_fixed = [c for c in currencies_held(system.pk) if c and book.choice(c).kind == "fixed"]
         if len(on_fixed) > 1:
-            out.append(RateWarning(
-                system.pk,
-                f"{system.name}: invoices in {', '.join(on_fixed)} are all converted with the one "
-                f"exchange rate {book.fixed} — set a rate per currency, or the report adds "
-                f"different currencies together.",
-            ))
+            out.append(
+                RateWarning(
+                    system.pk,
+                    f"{system.name}: invoices in {', '.join(on_fixed)} are all converted with the one "
+                    f"exchange rate {book.fixed} — set a rate per currency, or the report adds "
+                    f"different currencies together.",
+                )
+            )
         elif on_fixed and book.fixed == ONE:
-            out.append(RateWarning(
-                system.pk,
-                f"{system.name}: {on_fixed[0]} invoices are counted 1:1 as {base} — set the "
-                f"exchange rate if {on_fixed[0]} is not {base}.",
-            ))
+            out.append(
+                RateWarning(
+                    system.pk,
+                    f"{system.name}: {on_fixed[0]} invoices are counted 1:1 as {base} — set the "
+                    f"exchange rate if {on_fixed[0]} is not {base}.",
+                )
+            )
     return out

@@ -92,11 +92,14 @@ def _rows_html(rows: list[Row]) -> str:
     """The report table's body, built here rather than in a template loop: a by-day report
     over ten years has 3,650 rows, and the template engine would spend most of a second."""
     esc = html.escape
-    return mark_safe("".join(  # noqa: S308 — every value is escaped or a formatted number
-        f'<tr><td>{esc(r.period)}</td><td class="num">{r.invoices}</td><td class="num">{fmt(r.net)}'
-        f'</td><td class="num">{fmt(r.tax)}</td><td class="num">{fmt(r.gross)}</td></tr>'
-        for r in rows
-    ))
+    # Every value is escaped or a formatted number.
+    return mark_safe(  # noqa: S308
+        "".join(
+            f'<tr><td>{esc(r.period)}</td><td class="num">{r.invoices}</td><td class="num">{fmt(r.net)}'
+            f'</td><td class="num">{fmt(r.tax)}</td><td class="num">{fmt(r.gross)}</td></tr>'
+            for r in rows
+        )
+    )
 
 
 def _health(system: AccountingSystem, now) -> tuple[str, str]:
@@ -133,30 +136,54 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     systems = list(AccountingSystem.objects.all())
     totals = totals_by_system()
     now = timezone.now()
-    system_rows = [
-        {"system": s, "health": _health(s, now), "totals": totals.get(s.pk)} for s in systems
-    ]
+    system_rows = [{"system": s, "health": _health(s, now), "totals": totals.get(s.pk)} for s in systems]
     kpis = [
-        {"label": "This month", "sub": f"1 {today:%b} – {today.day} {today:%b %Y}",
-         "row": month, "before": month_ly, "change": _change(month, month_ly),
-         "before_label": "same days last year"},
-        {"label": "This year", "sub": f"1 Jan – {today.day} {today:%b %Y}",
-         "row": year, "before": year_ly, "change": _change(year, year_ly),
-         "before_label": "same period last year"},
-        {"label": "Same month last year", "sub": f"1 {last_year:%b} – {last_year.day} {last_year:%b %Y}",
-         "row": month_ly, "before": None, "change": None, "before_label": ""},
-        {"label": "Same period last year", "sub": f"1 Jan – {last_year.day} {last_year:%b %Y}",
-         "row": year_ly, "before": None, "change": None, "before_label": ""},
+        {
+            "label": "This month",
+            "sub": f"1 {today:%b} – {today.day} {today:%b %Y}",
+            "row": month,
+            "before": month_ly,
+            "change": _change(month, month_ly),
+            "before_label": "same days last year",
+        },
+        {
+            "label": "This year",
+            "sub": f"1 Jan – {today.day} {today:%b %Y}",
+            "row": year,
+            "before": year_ly,
+            "change": _change(year, year_ly),
+            "before_label": "same period last year",
+        },
+        {
+            "label": "Same month last year",
+            "sub": f"1 {last_year:%b} – {last_year.day} {last_year:%b %Y}",
+            "row": month_ly,
+            "before": None,
+            "change": None,
+            "before_label": "",
+        },
+        {
+            "label": "Same period last year",
+            "sub": f"1 Jan – {last_year.day} {last_year:%b %Y}",
+            "row": year_ly,
+            "before": None,
+            "change": None,
+            "before_label": "",
+        },
     ]
-    return render(request, "reports/dashboard.html", {
-        "currency": currency,
-        "kpis": kpis,
-        "chart": _chart(months, currency),
-        "systems": system_rows,
-        "warnings": rate_warnings(systems),
-        "today": today,
-        "chart_from": start,
-    })
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "currency": currency,
+            "kpis": kpis,
+            "chart": _chart(months, currency),
+            "systems": system_rows,
+            "warnings": rate_warnings(systems),
+            "today": today,
+            "chart_from": start,
+        },
+    )
 
 
 # --- revenue report --------------------------------------------------------------------------
@@ -174,8 +201,10 @@ def _report_from_request(request: HttpRequest) -> tuple[Report | None, object, s
 def revenue_page(request: HttpRequest) -> HttpResponse:
     report, params, error = _report_from_request(request)
     initial = {
-        "date_from": request.GET.get("from") or None, "date_to": request.GET.get("to") or None,
-        "by": request.GET.get("by") or "month", "system": request.GET.get("system") or "",
+        "date_from": request.GET.get("from") or None,
+        "date_to": request.GET.get("to") or None,
+        "by": request.GET.get("by") or "month",
+        "system": request.GET.get("system") or "",
         "basis": request.GET.get("basis") or "invoice",
     }
     if params is not None and params.system is not None:
@@ -185,24 +214,31 @@ def revenue_page(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     presets = [
         ("This year", {"from": today.replace(month=1, day=1).isoformat(), "to": today.isoformat()}),
-        ("Last year", {"from": date(today.year - 1, 1, 1).isoformat(),
-                       "to": date(today.year - 1, 12, 31).isoformat()}),
+        (
+            "Last year",
+            {"from": date(today.year - 1, 1, 1).isoformat(), "to": date(today.year - 1, 12, 31).isoformat()},
+        ),
         ("Last 12 months", {"from": _months_back(today, 11).isoformat(), "to": today.isoformat()}),
         ("All time", {}),
     ]
     query = request.GET.urlencode()
-    return render(request, "reports/revenue.html", {
-        "form": form,
-        "report": report,
-        "rows_html": _rows_html(report.rows) if report else "",
-        "error": error,
-        "chart": _chart(report.rows, report.currency) if report else None,
-        "warnings": rate_warnings(systems),
-        "query": query,
-        "presets": [(label, _preset_query(request, values)) for label, values in presets],
-        "systems": systems,
-        "selected": params.system if params else None,
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "reports/revenue.html",
+        {
+            "form": form,
+            "report": report,
+            "rows_html": _rows_html(report.rows) if report else "",
+            "error": error,
+            "chart": _chart(report.rows, report.currency) if report else None,
+            "warnings": rate_warnings(systems),
+            "query": query,
+            "presets": [(label, _preset_query(request, values)) for label, values in presets],
+            "systems": systems,
+            "selected": params.system if params else None,
+        },
+        status=400 if error else 200,
+    )
 
 
 def _preset_query(request: HttpRequest, values: dict) -> str:
@@ -229,8 +265,9 @@ def revenue_export(request: HttpRequest, fmt_name: str) -> HttpResponse:
     if fmt_name == "csv":
         response = HttpResponse(exports.to_csv(report), content_type="text/csv; charset=utf-8")
     elif fmt_name == "json":
-        response = HttpResponse(json.dumps(exports.to_json(report), ensure_ascii=False),
-                                content_type="application/json")
+        response = HttpResponse(
+            json.dumps(exports.to_json(report), ensure_ascii=False), content_type="application/json"
+        )
     elif fmt_name == "xlsx":
         title = "Revenue — " + (params.system.name if params.system else "all systems")
         response = HttpResponse(
@@ -263,20 +300,32 @@ def _rates_page(request, system, rate_form=None, status=200) -> HttpResponse:
     for cur in sorted(set(held) | set(book.specific)):
         choice = book.choice(cur)
         example = ecb_rate(cur, book.base, today) if choice.kind == "ecb" else None
-        lines.append({"currency": cur or "—", "held": cur in held, "kind": choice.kind,
-                      "rate": choice.rate, "example": example})
-    return render(request, "reports/rates.html", {
-        "system": system,
-        "book": book,
-        "lines": lines,
-        "specific": SystemCurrencyRate.objects.filter(system=system),
-        "policy_form": RatePolicyForm(initial={"source": book.source}),
-        "rate_form": rate_form or CurrencyRateForm(),
-        "history_form": ApplyHistoryField(auto_id="id_policy_%s"),
-        "history_form_rate": ApplyHistoryField(auto_id="id_rate_%s"),
-        "warnings": rate_warnings([system]),
-        "today": today,
-    }, status=status)
+        lines.append(
+            {
+                "currency": cur or "—",
+                "held": cur in held,
+                "kind": choice.kind,
+                "rate": choice.rate,
+                "example": example,
+            }
+        )
+    return render(
+        request,
+        "reports/rates.html",
+        {
+            "system": system,
+            "book": book,
+            "lines": lines,
+            "specific": SystemCurrencyRate.objects.filter(system=system),
+            "policy_form": RatePolicyForm(initial={"source": book.source}),
+            "rate_form": rate_form or CurrencyRateForm(),
+            "history_form": ApplyHistoryField(auto_id="id_policy_%s"),
+            "history_form_rate": ApplyHistoryField(auto_id="id_rate_%s"),
+            "warnings": rate_warnings([system]),
+            "today": today,
+        },
+        status=status,
+    )
 
 
 def _rates_post(request, system) -> HttpResponse:
@@ -289,10 +338,12 @@ def _rates_post(request, system) -> HttpResponse:
             if not form.is_valid():
                 messages.error(request, "Choose a rate source.")
                 return redirect("reports:rates", pk=system.pk)
-            SystemRatePolicy.objects.update_or_create(system=system,
-                                                      defaults={"source": form.cleaned_data["source"]})
-            messages.success(request, "Rate source saved: "
-                             + RateSource(form.cleaned_data["source"]).label + ".")
+            SystemRatePolicy.objects.update_or_create(
+                system=system, defaults={"source": form.cleaned_data["source"]}
+            )
+            messages.success(
+                request, "Rate source saved: " + RateSource(form.cleaned_data["source"]).label + "."
+            )
         elif action == "set_rate":
             rate_form = CurrencyRateForm(request.POST)
             if not rate_form.is_valid():
@@ -315,8 +366,11 @@ def _rates_post(request, system) -> HttpResponse:
             changed = apply_to_history(system)
             messages.success(request, f"Re-converted the invoices already imported: {changed} changed.")
         else:
-            messages.info(request, "The change applies to invoices imported from now on; invoices "
-                                   "already imported keep their converted amounts.")
+            messages.info(
+                request,
+                "The change applies to invoices imported from now on; invoices "
+                "already imported keep their converted amounts.",
+            )
     return redirect("reports:rates", pk=system.pk)
 
 
@@ -337,10 +391,16 @@ def site_settings(request: HttpRequest) -> HttpResponse:
             return redirect("reports:settings")
     else:
         form = SiteSettingsForm(instance=obj)
-    return render(request, "reports/settings.html", {
-        "form": form, "currency": base_currency(),
-        "systems": AccountingSystem.objects.all(),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "reports/settings.html",
+        {
+            "form": form,
+            "currency": base_currency(),
+            "systems": AccountingSystem.objects.all(),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 # --- API tokens ------------------------------------------------------------------------------
@@ -355,10 +415,17 @@ def tokens(request: HttpRequest) -> HttpResponse:
             row, plaintext = ApiToken.issue(form.cleaned_data["name"], user=request.user)
             created = {"row": row, "token": plaintext}
             form = TokenForm()
-    response = render(request, "reports/tokens.html", {
-        "tokens": ApiToken.objects.all(), "form": form, "created": created,
-        "api_root": request.build_absolute_uri(reverse("api:revenue")),
-    }, status=400 if form.errors else 200)
+    response = render(
+        request,
+        "reports/tokens.html",
+        {
+            "tokens": ApiToken.objects.all(),
+            "form": form,
+            "created": created,
+            "api_root": request.build_absolute_uri(reverse("api:revenue")),
+        },
+        status=400 if form.errors else 200,
+    )
     if created:
         response["Cache-Control"] = "no-store"  # the token is shown once; never cache it
     return response
@@ -373,4 +440,3 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         token.save(update_fields=["revoked_at"])
         messages.success(request, f"Token “{token.name}” revoked; it no longer opens the API.")
     return redirect("reports:tokens")
-

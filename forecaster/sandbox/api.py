@@ -204,18 +204,14 @@ class Api:
                     200,
                 )
             if fmt == "nvp" and action in _NO_NVP:
-                raise _Refusal(
-                    "This API action only supports the XML or JSON response type formats", 200
-                )
+                raise _Refusal("This API action only supports the XML or JSON response type formats", 200)
         except _Refusal as refusal:
             return self._error(error_format, action, refusal)
         if action == "getinvoices":
             return self._get_invoices(params, fmt)
         if action == "getinvoice":
             return self._get_invoice(params, fmt)
-        return self._error(
-            fmt, action, _Refusal(f'The sandbox does not implement "{action}"', 200)
-        )
+        return self._error(fmt, action, _Refusal(f'The sandbox does not implement "{action}"', 200))
 
     def _admit(self, params: Mapping[str, str], ip: str) -> bool:
         """Access control and authentication; returns True for a legacy admin login."""
@@ -304,10 +300,7 @@ class Api:
     def _invoices_json(self, total: int, start: int, rows: list[int]) -> bytes:
         # The hot path of every sync, so rows are formatted straight into JSON text. A test
         # checks it against json.dumps of row_dict() for every row of a dataset.
-        head = (
-            f'{{"result":"success","totalresults":{total},"startnumber":{start},'
-            f'"numreturned":{len(rows)},'
-        )
+        head = f'{{"result":"success","totalresults":{total},"startnumber":{start},"numreturned":{len(rows)},'
         if not rows:
             return (head + '"invoices":[]}').encode()
         parts = [self._row_json(r) for r in rows]
@@ -324,9 +317,7 @@ class Api:
         # Only the configurable number format could need escaping; don't pay for json.dumps
         # on every row when it cannot.
         num = f'"{num}"' if self._plain_numbers else _json_str(num)
-        capture, refunded, cancelled = (
-            s.last_capture[row], s.date_refunded[row], s.date_cancelled[row]
-        )
+        capture, refunded, cancelled = (s.last_capture[row], s.date_refunded[row], s.date_cancelled[row])
         return (
             f'{{"id":{s.id[row]},"userid":{userid},{names},'
             f'"invoicenum":{num},"date":"{day_str(s.date[row])}",'
@@ -437,6 +428,7 @@ class Api:
 
 
 # ----- helpers ------------------------------------------------------------------------------
+
 
 def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())

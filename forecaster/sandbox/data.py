@@ -82,7 +82,7 @@ NOTES = (
     "Zahlung über PayPal; Danke!",
     "“Smart quotes”, 'single' & <angle> brackets",
     "Rabat 10% — stały klient",
-    "</textarea><script>alert(\"notes\")</script>",
+    '</textarea><script>alert("notes")</script>',
     "Line one\nLine two\ttabbed",
 )
 
@@ -340,14 +340,11 @@ class SandboxState:
     def ids(self, status: str | None = None, *, include_orphans: bool = False) -> list[int]:
         """Invoice ids, ascending, optionally of one stored status (e.g. ``"Paid"``)."""
         with self.lock:
-            rows: list[int] = list(
-                self._visible if status is None else self._by_status[_STATUS_CODE[status]]
-            )
+            rows: list[int] = list(self._visible if status is None else self._by_status[_STATUS_CODE[status]])
             if include_orphans:
                 for orphan_rows in self._orphans_by_user.values():
                     rows.extend(
-                        r for r in orphan_rows
-                        if status is None or self.status[r] == _STATUS_CODE[status]
+                        r for r in orphan_rows if status is None or self.status[r] == _STATUS_CODE[status]
                     )
                 rows.sort()
             return [self.id[r] for r in rows]
@@ -392,9 +389,7 @@ class SandboxState:
             total, seq = self._filtered_sorted(userid, status, orderby, descending)
             return total, list(seq[start : start + limit])
 
-    def _filtered_sorted(
-        self, userid: int, status: str, orderby: str, descending: bool
-    ) -> tuple[int, array]:
+    def _filtered_sorted(self, userid: int, status: str, orderby: str, descending: bool) -> tuple[int, array]:
         key = (userid, status, orderby, descending)
         cached = self._sorted_cache.get(key)
         if cached is not None and cached[0] == self.version:
@@ -754,9 +749,7 @@ def generate(spec: DatasetSpec) -> SandboxState:
     s.paymethodid = array("i", [by_client[3][c] for c in cidx])
     del cidx
     prices, n_prices = _PRICES, len(_PRICES)
-    subs = s.subtotal = array(
-        "q", [prices[(b >> 25) % n_prices] * (1 + ((b >> 29) & 3 == 0)) for b in bits]
-    )
+    subs = s.subtotal = array("q", [prices[(b >> 25) % n_prices] * (1 + ((b >> 29) & 3 == 0)) for b in bits])
     recent = today - 14  # recent invoices are often still unpaid
     new_cut, new_codes = (0.45, 0.88, 0.91, 0.95), (UNPAID, PAID, PAYMENT_PENDING, DRAFT, CANCELLED)
     old_cut = (0.885, 0.945, 0.965, 0.985, 0.993, 0.997)
@@ -794,9 +787,7 @@ def generate(spec: DatasetSpec) -> SandboxState:
         if st in paid_states else 0
         for d, b, m, st in zip(days, bits, more, statuses, strict=True)
     ])  # fmt: skip
-    s.last_capture = array(
-        "i", [p if m == _STRIPE else 0 for p, m in zip(datepaid, methods, strict=True)]
-    )
+    s.last_capture = array("i", [p if m == _STRIPE else 0 for p, m in zip(datepaid, methods, strict=True)])
     refunded = s.date_refunded = array("i", [
         min(p + 86400 * (1 + (b >> 57 & 15)), now - 1) if st == REFUNDED else 0
         for p, b, st in zip(datepaid, bits, statuses, strict=True)
@@ -926,4 +917,3 @@ def _remove_sorted(seq: array, value: int) -> None:
     i = bisect.bisect_left(seq, value)
     if i < len(seq) and seq[i] == value:
         del seq[i]
-

@@ -60,19 +60,14 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(
-        self, address: tuple[str, int], sandbox: SandboxServer, tls: ssl.SSLContext | None
-    ) -> None:
+    def __init__(self, address: tuple[str, int], sandbox: SandboxServer, tls: ssl.SSLContext | None) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.sandbox = sandbox
         super().__init__(address, _Handler)
         if tls is not None:
             # The handshake then happens in the connection's own thread, on its first read,
             # so a slow or refusing client cannot hold up the accept loop.
-            self.socket = tls.wrap_socket(
-                self.socket, server_side=True, do_handshake_on_connect=False
-            )
-
+            self.socket = tls.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
 
     def handle_error(self, request: object, client_address: tuple) -> None:
         # A client that refuses our certificate or hangs up is routine, not a server error.
@@ -133,9 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
             params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         sandbox._serve_api(self, params, query)
 
-    def _send(
-        self, status: int, body: bytes, content_type: str, extra: tuple[str, ...] = ()
-    ) -> None:
+    def _send(self, status: int, body: bytes, content_type: str, extra: tuple[str, ...] = ()) -> None:
         head = [
             f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
             f"Server: {self.server_version}",
@@ -301,4 +294,3 @@ def install_signal_handlers() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
-

@@ -98,9 +98,7 @@ def running_sandbox(
         allowed_ips=None if allowed_ips is None else set(allowed_ips),
         access_key=access_key,
     )
-    server = SandboxServer(
-        state, policy=policy, port=0, legacy_strings=legacy_strings, tls=tls
-    )
+    server = SandboxServer(state, policy=policy, port=0, legacy_strings=legacy_strings, tls=tls)
     with server:
         yield server
 

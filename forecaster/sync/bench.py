@@ -43,9 +43,22 @@ class _Sandbox:
 
     def __init__(self, port: int, invoices: int, seed: int, env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "forecaster.sync.bench", "--serve", "--port", str(port),
-             "--invoices", str(invoices), "--seed", str(seed)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+            [
+                sys.executable,
+                "-m",
+                "forecaster.sync.bench",
+                "--serve",
+                "--port",
+                str(port),
+                "--invoices",
+                str(invoices),
+                "--seed",
+                str(seed),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if not line.startswith("ready "):
@@ -105,9 +118,12 @@ def _measure(sandbox: _Sandbox, action: Callable[[], dict[str, Any]]) -> dict[st
     sandbox.ask("reset")
     wall, cpu = time.perf_counter(), time.process_time()
     result = action()
-    result.update(seconds=round(time.perf_counter() - wall, 2),
-                  cpu_seconds=round(time.process_time() - cpu, 2),
-                  requests=int(sandbox.ask("count")), peak_rss_mb=round(_peak_rss_mb(), 1))
+    result.update(
+        seconds=round(time.perf_counter() - wall, 2),
+        cpu_seconds=round(time.process_time() - cpu, 2),
+        requests=int(sandbox.ask("count")),
+        peak_rss_mb=round(_peak_rss_mb(), 1),
+    )
     return result
 
 
@@ -118,8 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8799)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--ahead", type=int, default=None, help="page requests in flight")
-    parser.add_argument("--skip-unchanged", action="store_true",
-                        help="leave out the second full sync")
+    parser.add_argument("--skip-unchanged", action="store_true", help="leave out the second full sync")
     parser.add_argument("--db", default="", help="DATABASE_URL (default: SQLite in a temp dir)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -132,8 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["FORECASTER_LOG_LEVEL"] = "WARNING"
     if args.db:
         os.environ["DATABASE_URL"] = args.db
-    sandbox = _Sandbox(args.port, args.invoices, args.seed,
-                       {**os.environ, "FORECASTER_DATA_DIR": data_dir + "-sandbox"})
+    sandbox = _Sandbox(
+        args.port, args.invoices, args.seed, {**os.environ, "FORECASTER_DATA_DIR": data_dir + "-sandbox"}
+    )
     try:
         import django
 
@@ -163,28 +179,36 @@ def main(argv: list[str] | None = None) -> int:
                         break
             return {"rows": rows}
 
-        report: dict[str, Any] = {"invoices": args.invoices, "step": args.step,
-                                  "database": "postgresql" if args.db else "sqlite",
-                                  "ahead": engine.AHEAD, "cpus": os.cpu_count()}
+        report: dict[str, Any] = {
+            "invoices": args.invoices,
+            "step": args.step,
+            "database": "postgresql" if args.db else "sqlite",
+            "ahead": engine.AHEAD,
+            "cpus": os.cpu_count(),
+        }
         report["bare_loop"] = _measure(sandbox, bare)
 
-        system = AccountingSystem(name="bench", url=url, identifier=DEFAULT_IDENTIFIER,
-                                  step=args.step)
+        system = AccountingSystem(name="bench", url=url, identifier=DEFAULT_IDENTIFIER, step=args.step)
         system.set_secret(DEFAULT_SECRET)
         system.save()
 
         def sync(mode: str) -> Callable[[], dict[str, Any]]:
             def action() -> dict[str, Any]:
                 run = run_sync(system, mode, "cli")
-                out = {"status": run.status, "inserted": run.inserted, "updated": run.updated,
-                       "removed": run.removed, "engine_requests": run.requests}
+                out = {
+                    "status": run.status,
+                    "inserted": run.inserted,
+                    "updated": run.updated,
+                    "removed": run.removed,
+                    "engine_requests": run.requests,
+                }
                 if run.status != "succeeded":
                     out["error"] = run.error_message
                 return out
+
             return action
 
-        phases = [("full_sync", "full"), ("full_sync_unchanged", "full"),
-                  ("no_change_sync", "incremental")]
+        phases = [("full_sync", "full"), ("full_sync_unchanged", "full"), ("no_change_sync", "incremental")]
         for label, mode in phases:
             if label == "full_sync_unchanged" and args.skip_unchanged:
                 continue
@@ -196,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         report["full_over_bare"] = round(report["full_sync"]["seconds"] / max(floor, 1e-9), 2)
         if "full_sync_unchanged" in report:
             report["unchanged_over_bare"] = round(
-                report["full_sync_unchanged"]["seconds"] / max(floor, 1e-9), 2)
+                report["full_sync_unchanged"]["seconds"] / max(floor, 1e-9), 2
+            )
         print(json.dumps(report, indent=2))
         return 0
     finally:

@@ -108,12 +108,35 @@ MAX_REPAIRS = 4  # bisection repairs per cheap sync before falling back to a ful
 MAX_CHEAP_PAGES = 50  # newest pages a cheap sync reads before a full sync is cheaper
 # Content compared to decide whether a held invoice changed (rate/base amounts excluded: a
 # rate change is applied to history only on request).
-CONTENT = ("number", "date", "date_paid", "status", "subtotal", "tax", "tax2", "credit", "total",
-           "taxrate", "taxrate2", "currency")
+CONTENT = (
+    "number",
+    "date",
+    "date_paid",
+    "status",
+    "subtotal",
+    "tax",
+    "tax2",
+    "credit",
+    "total",
+    "taxrate",
+    "taxrate2",
+    "currency",
+)
 STORED = (*CONTENT, "rate", "net_base", "tax_base")
 # SyncRun fields a full-sync page writes with its rows (its checkpoint), in SQL order.
-CHECKPOINT = ("next_offset", "last_id", "step", "pages", "steps_total", "first_total",
-              "remote_total", "requests", "quarantined", "drift", "heartbeat_at")
+CHECKPOINT = (
+    "next_offset",
+    "last_id",
+    "step",
+    "pages",
+    "steps_total",
+    "first_total",
+    "remote_total",
+    "requests",
+    "quarantined",
+    "drift",
+    "heartbeat_at",
+)
 
 
 class AlreadyRunning(Exception):
@@ -141,8 +164,15 @@ class PageSource(Protocol):
 
     requests_made: int
 
-    def get_invoices(self, *, limitstart: int = 0, limitnum: int = 25, status: str = "Paid",
-                     orderby: str = "id", order: str = "asc") -> Any: ...
+    def get_invoices(
+        self,
+        *,
+        limitstart: int = 0,
+        limitnum: int = 25,
+        status: str = "Paid",
+        orderby: str = "id",
+        order: str = "asc",
+    ) -> Any: ...
 
 
 def _fault(point: str) -> None:
@@ -151,27 +181,38 @@ def _fault(point: str) -> None:
 
 # --- claiming a system (R11) -------------------------------------------------------------------
 
+
 def expire_stale(system_id: int, now: datetime | None = None) -> int:
     """Mark runs left active by a killed process as interrupted; returns how many."""
     now = now or timezone.now()
     message = "The sync stopped without finishing (its process ended); it can be resumed."
-    running = SyncRun.objects.filter(system_id=system_id, status=SyncRun.Status.RUNNING,
-                                     heartbeat_at__lt=now - STALE_AFTER)
-    queued = SyncRun.objects.filter(system_id=system_id, status=SyncRun.Status.QUEUED,
-                                    created_at__lt=now - QUEUED_STALE_AFTER)
-    n = running.update(status=SyncRun.Status.INTERRUPTED, finished_at=now, error_class="Stale",
-                       error_message=message)
+    running = SyncRun.objects.filter(
+        system_id=system_id, status=SyncRun.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+    )
+    queued = SyncRun.objects.filter(
+        system_id=system_id, status=SyncRun.Status.QUEUED, created_at__lt=now - QUEUED_STALE_AFTER
+    )
+    n = running.update(
+        status=SyncRun.Status.INTERRUPTED, finished_at=now, error_class="Stale", error_message=message
+    )
     here = socket.gethostname()
     for run_id, pid in SyncRun.objects.filter(
-        system_id=system_id, status=SyncRun.Status.RUNNING, host=here, pid__isnull=False,
+        system_id=system_id,
+        status=SyncRun.Status.RUNNING,
+        host=here,
+        pid__isnull=False,
     ).values_list("id", "pid"):
         if not _process_alive(pid):
             n += SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.RUNNING).update(
-                status=SyncRun.Status.INTERRUPTED, finished_at=now, error_class="Stale",
-                error_message=message)
-    n += queued.update(status=SyncRun.Status.INTERRUPTED, finished_at=now, error_class="Stale",
-                       error_message="The sync waited too long for the background worker.",
-                       error_fix="Check that `forecaster serve` (or `forecaster db_worker`) runs.")
+                status=SyncRun.Status.INTERRUPTED, finished_at=now, error_class="Stale", error_message=message
+            )
+    n += queued.update(
+        status=SyncRun.Status.INTERRUPTED,
+        finished_at=now,
+        error_class="Stale",
+        error_message="The sync waited too long for the background worker.",
+        error_fix="Check that `forecaster serve` (or `forecaster db_worker`) runs.",
+    )
     return n
 
 
@@ -201,8 +242,12 @@ def claim(system: AccountingSystem, mode: str, trigger: str, *, queued: bool = F
             with transaction.atomic():
                 expire_stale(system.pk, now)
                 return SyncRun.objects.create(
-                    system=system, mode=mode, trigger=trigger, status=status,
-                    started_at=None if queued else now, heartbeat_at=now,
+                    system=system,
+                    mode=mode,
+                    trigger=trigger,
+                    status=status,
+                    started_at=None if queued else now,
+                    heartbeat_at=now,
                     host="" if queued else socket.gethostname(),
                     pid=None if queued else os.getpid(),
                 )
@@ -224,6 +269,7 @@ def active_run(system: AccountingSystem) -> SyncRun | None:
 
 
 # --- the public entry point ----------------------------------------------------------------------
+
 
 def run_sync(
     system: AccountingSystem,
@@ -248,9 +294,13 @@ def run_sync(
         run = claim(system, mode, trigger)
     else:
         now = timezone.now()
-        SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.RUNNING, started_at=now,
-                                                 heartbeat_at=now, host=socket.gethostname(),
-                                                 pid=os.getpid())
+        SyncRun.objects.filter(pk=run.pk).update(
+            status=SyncRun.Status.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+        )
         run.refresh_from_db()
     own_client = client is None
     outcome: BaseException | None = None
@@ -311,13 +361,15 @@ def _finish(system: AccountingSystem, run: SyncRun, exc: BaseException | None) -
         elif isinstance(exc, OperationalError):
             # The database's own words ("disk I/O error", "database is locked") quote no data.
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-            log.error("sync %s of system %s: the database refused a write: %s", run.pk,
-                      system.pk, reason)
+            log.error("sync %s of system %s: the database refused a write: %s", run.pk, system.pk, reason)
             run.error_class = "DatabaseError"
-            run.error_message = (f"The database refused to save the sync ({reason}); the pages "
-                                 "already imported are intact.")
-            run.error_fix = ("Check free disk space and that no other program holds the "
-                             "database, then run the sync again (a full sync resumes).")
+            run.error_message = (
+                f"The database refused to save the sync ({reason}); the pages already imported are intact."
+            )
+            run.error_fix = (
+                "Check free disk space and that no other program holds the "
+                "database, then run the sync again (a full sync resumes)."
+            )
         else:
             # Unexpected: keep the class only (its text could quote data) and log the traceback.
             log.error("sync %s of system %s failed", run.pk, system.pk, exc_info=exc)
@@ -326,8 +378,11 @@ def _finish(system: AccountingSystem, run: SyncRun, exc: BaseException | None) -
             run.error_fix = "Try again; if it keeps failing, report it with the log."
     run.save()
     message = summary(run)
-    fields: dict[str, Any] = {"last_sync_at": now, "last_sync_ok": exc is None,
-                              "last_sync_message": message[:500]}
+    fields: dict[str, Any] = {
+        "last_sync_at": now,
+        "last_sync_ok": exc is None,
+        "last_sync_message": message[:500],
+    }
     if exc is None and run.remote_total is not None:
         fields["remote_total"] = run.remote_total
     AccountingSystem.objects.filter(pk=system.pk).update(**fields)
@@ -339,8 +394,9 @@ def _finish(system: AccountingSystem, run: SyncRun, exc: BaseException | None) -
 def summary(run: SyncRun) -> str:
     """One line for the CLI, the list of systems and logs (never client data or secrets)."""
     if run.status == SyncRun.Status.SUCCEEDED:
-        text = (f"{run.get_mode_display()} done: {run.inserted} new, {run.updated} changed, "
-                f"{run.removed} removed")
+        text = (
+            f"{run.get_mode_display()} done: {run.inserted} new, {run.updated} changed, {run.removed} removed"
+        )
         if run.quarantined:
             text += f", {run.quarantined} unreadable (quarantined)"
         return f"{text}; {run.requests} requests."
@@ -352,6 +408,7 @@ def summary(run: SyncRun) -> str:
 
 
 # --- the engine ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Page:
@@ -376,9 +433,16 @@ class Page:
 class Engine:
     """One run's work, as steps a test can drive: ``full_step()``, ``switch()``, ``incremental()``."""
 
-    def __init__(self, system: AccountingSystem, run: SyncRun, client: PageSource, *,
-                 on_progress: Callable[[SyncRun], None] | None = None,
-                 stop: threading.Event | None = None, prefetch: bool = True) -> None:
+    def __init__(
+        self,
+        system: AccountingSystem,
+        run: SyncRun,
+        client: PageSource,
+        *,
+        on_progress: Callable[[SyncRun], None] | None = None,
+        stop: threading.Event | None = None,
+        prefetch: bool = True,
+    ) -> None:
         self.system = system
         self.run = run
         self.client = client
@@ -406,8 +470,9 @@ class Engine:
     # -- remote reads ----------------------------------------------------------------------
 
     def _request(self, start: int, limit: int, order: str = "asc") -> Any:
-        return self.client.get_invoices(limitstart=start, limitnum=limit, status=PAID,
-                                        orderby="id", order=order)
+        return self.client.get_invoices(
+            limitstart=start, limitnum=limit, status=PAID, orderby="id", order=order
+        )
 
     def fetch(self, start: int, limit: int, order: str = "asc", *, staged: bool = False) -> Page:
         """One page, parsed; from the prefetched request when it asked exactly this.
@@ -458,8 +523,15 @@ class Engine:
         self.totals.add(raw.total)
         self.run.remote_total = raw.total
         paid = [r for r in good if r.status.lower() == "paid"]
-        return Page(total=raw.total, start=start, limit=limit,
-                    returned=len(raw.records), ids=ids, records=paid, bad=bad)
+        return Page(
+            total=raw.total,
+            start=start,
+            limit=limit,
+            returned=len(raw.records),
+            ids=ids,
+            records=paid,
+            bad=bad,
+        )
 
     def _parse_staged(self, raw: Any, start: int, limit: int) -> Page:
         """Like ``_parse``, straight into stage rows: the per-row cost of a full sync."""
@@ -477,8 +549,7 @@ class Engine:
                 continue
             value = item.get("id") if isinstance(item, dict) else None
             try:
-                ids.append(int(value) if not isinstance(value, bool) and value is not None
-                           else None)
+                ids.append(int(value) if not isinstance(value, bool) and value is not None else None)
             except (TypeError, ValueError):
                 ids.append(None)
             try:
@@ -494,14 +565,23 @@ class Engine:
             parse_page(raw.records, tz)  # raises FormatChanged when a field is gone everywhere
         self.totals.add(raw.total)
         self.run.remote_total = raw.total
-        return Page(total=raw.total, start=start, limit=limit, returned=len(raw.records),
-                    ids=ids, records=[], bad=bad, staged=rows)
+        return Page(
+            total=raw.total,
+            start=start,
+            limit=limit,
+            returned=len(raw.records),
+            ids=ids,
+            records=[],
+            bad=bad,
+            staged=rows,
+        )
 
     def _plain_stage_values(self, stage: int, fields: tuple) -> tuple:
         """Stage parameters from :func:`plain_paid_fields` text: the same values, as text,
         that ``_stage_values`` gives the driver for the same invoice (SQLite only)."""
-        (whmcs_id, number, day, paid, subtotal, tax, tax2, credit, total, taxrate, taxrate2,
-         currency) = fields
+        (whmcs_id, number, day, paid, subtotal, tax, tax2, credit, total, taxrate, taxrate2, currency) = (
+            fields
+        )
         rate = self._rate_text.get(currency)
         if rate is None:
             value = self.rates.rate(currency, date.fromisoformat(day))
@@ -513,13 +593,29 @@ class Engine:
             # amount × 1 rounded half-up to the cent is the amount itself (2 places already);
             # Decimal addition only when it can change the text (a tax2, or a negative zero).
             net = subtotal
-            tax_base = (tax if tax2 == "0.00" and tax != "-0.00"
-                        else str(Decimal(tax) + Decimal(tax2)))
+            tax_base = tax if tax2 == "0.00" and tax != "-0.00" else str(Decimal(tax) + Decimal(tax2))
         else:
             net = str(convert(Decimal(subtotal), value))
             tax_base = str(convert(Decimal(tax) + Decimal(tax2), value))
-        return (stage, whmcs_id, number, day, paid, PAID, subtotal, tax, tax2, credit, total,
-                taxrate, taxrate2, currency, text, net, tax_base)
+        return (
+            stage,
+            whmcs_id,
+            number,
+            day,
+            paid,
+            PAID,
+            subtotal,
+            tax,
+            tax2,
+            credit,
+            total,
+            taxrate,
+            taxrate2,
+            currency,
+            text,
+            net,
+            tax_base,
+        )
 
     def _check_stop(self) -> None:
         if self.stop is not None and self.stop.is_set():
@@ -533,11 +629,22 @@ class Engine:
     def _row(self, rec: InvoiceRecord) -> dict[str, Any]:
         rate = self.rates.rate(rec.currency, rec.date)
         return {
-            "whmcs_id": rec.whmcs_id, "number": rec.number, "date": rec.date,
-            "date_paid": rec.date_paid, "status": PAID, "subtotal": rec.subtotal, "tax": rec.tax,
-            "tax2": rec.tax2, "credit": rec.credit, "total": rec.total, "taxrate": rec.taxrate,
-            "taxrate2": rec.taxrate2, "currency": rec.currency, "rate": rate,
-            "net_base": convert(rec.subtotal, rate), "tax_base": convert(rec.tax + rec.tax2, rate),
+            "whmcs_id": rec.whmcs_id,
+            "number": rec.number,
+            "date": rec.date,
+            "date_paid": rec.date_paid,
+            "status": PAID,
+            "subtotal": rec.subtotal,
+            "tax": rec.tax,
+            "tax2": rec.tax2,
+            "credit": rec.credit,
+            "total": rec.total,
+            "taxrate": rec.taxrate,
+            "taxrate2": rec.taxrate2,
+            "currency": rec.currency,
+            "rate": rate,
+            "net_base": convert(rec.subtotal, rate),
+            "tax_base": convert(rec.tax + rec.tax2, rate),
         }
 
     def _stage_sql(self, rows: int) -> str:
@@ -555,7 +662,8 @@ class Engine:
             updates = ", ".join(f"{c} = excluded.{c}" for c in STORED)
             sql = self._stage_sql_cache[rows] = (
                 f"INSERT INTO {table} ({cols}) VALUES {', '.join([marks] * rows)} "  # noqa: S608
-                f"ON CONFLICT (stage, whmcs_id) DO UPDATE SET {updates}")
+                f"ON CONFLICT (stage, whmcs_id) DO UPDATE SET {updates}"
+            )
         return sql
 
     def _stage_rows_per_statement(self) -> int:
@@ -581,10 +689,23 @@ class Engine:
             net, tax = convert(rec.subtotal, rate), convert(rec.tax + rec.tax2, rate)
         paid = rec.date_paid
         return (
-            stage, rec.whmcs_id, rec.number, self._adapt_date(rec.date),
-            None if paid is None else self._adapt_datetime(paid), PAID,
-            rec.subtotal, rec.tax, rec.tax2, rec.credit, rec.total, rec.taxrate, rec.taxrate2,
-            rec.currency, rate, net, tax,
+            stage,
+            rec.whmcs_id,
+            rec.number,
+            self._adapt_date(rec.date),
+            None if paid is None else self._adapt_datetime(paid),
+            PAID,
+            rec.subtotal,
+            rec.tax,
+            rec.tax2,
+            rec.credit,
+            rec.total,
+            rec.taxrate,
+            rec.taxrate2,
+            rec.currency,
+            rate,
+            net,
+            tax,
         )
 
     def _checkpoint_sql(self) -> str:
@@ -598,10 +719,17 @@ class Engine:
     def _quarantine(self, bad: list[BadRecord]) -> int:
         """Store unreadable records (id + reason only); returns how many."""
         if bad:
-            QuarantinedRecord.objects.bulk_create([
-                QuarantinedRecord(system_id=self.system.pk, run_id=self.run.pk,
-                                  whmcs_id=b.whmcs_id, error=b.reason[:300]) for b in bad
-            ])
+            QuarantinedRecord.objects.bulk_create(
+                [
+                    QuarantinedRecord(
+                        system_id=self.system.pk,
+                        run_id=self.run.pk,
+                        whmcs_id=b.whmcs_id,
+                        error=b.reason[:300],
+                    )
+                    for b in bad
+                ]
+            )
         return len(bad)
 
     # -- full sync ------------------------------------------------------------------------
@@ -621,12 +749,15 @@ class Engine:
             # invoice refunded, a late payment): verify the whole copy, and when the cheap
             # check cannot prove it exact, re-read everything once from the start.
             self._resumed = False
-            self.run.note = _join(self.run.note, "The part read before the interruption was "
-                                  "checked against WHMCS afterwards.")
+            self.run.note = _join(
+                self.run.note, "The part read before the interruption was checked against WHMCS afterwards."
+            )
             self.incremental(allow_full=True)
         elif len(self.totals) > 1 or self.run.drift:
-            self.run.note = _join(self.run.note, "WHMCS changed while the sync read it; "
-                                  "the newest state was checked afterwards.")
+            self.run.note = _join(
+                self.run.note,
+                "WHMCS changed while the sync read it; the newest state was checked afterwards.",
+            )
             self.incremental(allow_full=False)
 
     def prepare_full(self, resume: bool = True) -> None:
@@ -640,11 +771,18 @@ class Engine:
         self.totals = set()
         previous = None
         if resume:
-            previous = (SyncRun.objects.filter(system=self.system, mode=SyncRun.Mode.FULL)
-                        .exclude(pk=run.pk).order_by("-created_at", "-id").first())
-            if previous is None or previous.status not in (SyncRun.Status.FAILED,
-                                                           SyncRun.Status.INTERRUPTED) \
-                    or previous.stage is None or previous.next_offset == 0:
+            previous = (
+                SyncRun.objects.filter(system=self.system, mode=SyncRun.Mode.FULL)
+                .exclude(pk=run.pk)
+                .order_by("-created_at", "-id")
+                .first()
+            )
+            if (
+                previous is None
+                or previous.status not in (SyncRun.Status.FAILED, SyncRun.Status.INTERRUPTED)
+                or previous.stage is None
+                or previous.next_offset == 0
+            ):
                 previous = None
         stale = SyncRun.objects.filter(system=self.system, stage__isnull=False).exclude(pk=run.pk)
         if previous is not None:
@@ -691,8 +829,10 @@ class Engine:
             retries += 1
             run.drift += 1
             if retries > MAX_DRIFT_RETRIES:
-                raise SyncFailed("WHMCS invoices kept changing while the sync read them.",
-                                 "Run the sync again when WHMCS is quieter.")
+                raise SyncFailed(
+                    "WHMCS invoices kept changing while the sync read them.",
+                    "Run the sync again when WHMCS is quieter.",
+                )
             # Back off by what the count says left the paid set (at least one row), doubling
             # on each miss; a whole-page step back would re-read mostly rows we already hold.
             shrunk = (self._last_total or page.total) - page.total
@@ -722,8 +862,10 @@ class Engine:
         expected = math.ceil((self.run.first_total or 0) / self.size) + 1
         ceiling = 2 * expected + 4 * MAX_DRIFT_RETRIES + 10
         if self.client.requests_made - self._first_request > ceiling:
-            raise SyncFailed("WHMCS invoices kept changing while the sync read them.",
-                             "Run the sync again when WHMCS is quieter.")
+            raise SyncFailed(
+                "WHMCS invoices kept changing while the sync read them.",
+                "Run the sync again when WHMCS is quieter.",
+            )
 
     def commit_page(self, page: Page, next_offset: int, last_id: int) -> None:
         """Stage the page's rows and advance the checkpoint in ONE transaction (R4)."""
@@ -738,23 +880,34 @@ class Engine:
         with transaction.atomic(), connection.cursor() as cur:
             # The driver's cursor on SQLite (the parameters are adapted by the adapters Django
             # registers with the driver, as through its wrapper).
-            execute = (partial(sqlite3.Cursor.execute, cur.cursor) if self._plain_text
-                       else cur.execute)
+            execute = partial(sqlite3.Cursor.execute, cur.cursor) if self._plain_text else cur.execute
             # Rows go in as few statements as the parameter limit allows (one per page
             # usually): a statement per row hands the GIL to the fetching threads and back
             # once per row, which cost more than the writing itself.
             for i in range(0, len(values), self._batch):
-                chunk = values[i:i + self._batch]
+                chunk = values[i : i + self._batch]
                 execute(self._stage_sql(len(chunk)), [v for row in chunk for v in row])
             _fault("rows-written")
             quarantined = run.quarantined + self._quarantine(page.bad)
             step = run.step + 1
             # Same order as CHECKPOINT.
-            cur.execute(self._checkpoint_sql(), [
-                next_offset, last_id, step, run.pages + 1, max(steps_total, step),
-                run.first_total, page.total, self.client.requests_made, quarantined,
-                run.drift, self._adapt_datetime(timezone.now()), run.pk,
-            ])
+            cur.execute(
+                self._checkpoint_sql(),
+                [
+                    next_offset,
+                    last_id,
+                    step,
+                    run.pages + 1,
+                    max(steps_total, step),
+                    run.first_total,
+                    page.total,
+                    self.client.requests_made,
+                    quarantined,
+                    run.drift,
+                    self._adapt_datetime(timezone.now()),
+                    run.pk,
+                ],
+            )
             _fault("checkpoint-written")
         # Only after the commit does the in-memory run advance with the database.
         run.quarantined = quarantined
@@ -775,20 +928,27 @@ class Engine:
         qtn = connection.ops.quote_name(QuarantinedRecord._meta.db_table)
         runs = connection.ops.quote_name(SyncRun._meta.db_table)
         # An invoice unreadable this time keeps its held copy: unreadable is not "not paid".
-        kept = (f"EXISTS (SELECT 1 FROM {qtn} q JOIN {runs} r ON r.id = q.run_id "  # noqa: S608
-                f"WHERE r.stage = %s AND q.whmcs_id = i.whmcs_id)")
+        kept = (
+            f"EXISTS (SELECT 1 FROM {qtn} q JOIN {runs} r ON r.id = q.run_id "  # noqa: S608
+            f"WHERE r.stage = %s AND q.whmcs_id = i.whmcs_id)"
+        )
         with transaction.atomic(), connection.cursor() as cur:
             # One pass over the stage counts what it holds, what is new and what changed.
             is_new = "CASE WHEN i.id IS NULL THEN 1 ELSE 0 END"
             is_changed = f"CASE WHEN i.id IS NOT NULL AND ({differs_join}) THEN 1 ELSE 0 END"
-            cur.execute(f"SELECT COUNT(*), COALESCE(SUM({is_new}), 0), "  # noqa: S608
-                        f"COALESCE(SUM({is_changed}), 0) FROM {stg} s LEFT JOIN {inv} i "
-                        f"ON i.system_id = %s AND i.whmcs_id = s.whmcs_id WHERE s.stage = %s",
-                        [system_id, stage])
+            cur.execute(
+                f"SELECT COUNT(*), COALESCE(SUM({is_new}), 0), "  # noqa: S608
+                f"COALESCE(SUM({is_changed}), 0) FROM {stg} s LEFT JOIN {inv} i "
+                f"ON i.system_id = %s AND i.whmcs_id = s.whmcs_id WHERE s.stage = %s",
+                [system_id, stage],
+            )
             staged_count, inserted, updated = cur.fetchone()
-            cur.execute(f"SELECT COUNT(*) FROM {inv} i WHERE i.system_id = %s AND NOT EXISTS "  # noqa: S608
-                        f"(SELECT 1 FROM {stg} s WHERE s.stage = %s AND s.whmcs_id = i.whmcs_id) "
-                        f"AND NOT {kept}", [system_id, stage, stage])
+            cur.execute(
+                f"SELECT COUNT(*) FROM {inv} i WHERE i.system_id = %s AND NOT EXISTS "  # noqa: S608
+                f"(SELECT 1 FROM {stg} s WHERE s.stage = %s AND s.whmcs_id = i.whmcs_id) "
+                f"AND NOT {kept}",
+                [system_id, stage, stage],
+            )
             removed = cur.fetchone()[0]
             changed = inserted + removed + updated
             days: set[date] | None = None
@@ -797,21 +957,27 @@ class Engine:
             if 0 < changed <= min(20_000, staged_count // 10 + 100):
                 days, paid_days = set(), set()
                 # Old values of removed and updated rows, new values of inserted and updated.
-                cur.execute(f"SELECT i.date, i.date_paid FROM {inv} i WHERE i.system_id = %s AND "  # noqa: S608
-                            f"NOT EXISTS (SELECT 1 FROM {stg} s WHERE s.stage = %s AND "
-                            f"s.whmcs_id = i.whmcs_id AND NOT ({differs_join})) AND NOT {kept}",
-                            [system_id, stage, stage])
+                cur.execute(
+                    f"SELECT i.date, i.date_paid FROM {inv} i WHERE i.system_id = %s AND "  # noqa: S608
+                    f"NOT EXISTS (SELECT 1 FROM {stg} s WHERE s.stage = %s AND "
+                    f"s.whmcs_id = i.whmcs_id AND NOT ({differs_join})) AND NOT {kept}",
+                    [system_id, stage, stage],
+                )
                 _collect_days(cur, days, paid_days)
-                cur.execute(f"SELECT s.date, s.date_paid FROM {stg} s WHERE s.stage = %s AND "  # noqa: S608
-                            f"NOT EXISTS (SELECT 1 FROM {inv} i WHERE i.system_id = %s AND "
-                            f"i.whmcs_id = s.whmcs_id AND NOT ({differs_join}))",
-                            [stage, system_id])
+                cur.execute(
+                    f"SELECT s.date, s.date_paid FROM {stg} s WHERE s.stage = %s AND "  # noqa: S608
+                    f"NOT EXISTS (SELECT 1 FROM {inv} i WHERE i.system_id = %s AND "
+                    f"i.whmcs_id = s.whmcs_id AND NOT ({differs_join}))",
+                    [stage, system_id],
+                )
                 _collect_days(cur, days, paid_days)
             if removed:
-                cur.execute(f"DELETE FROM {inv} WHERE system_id = %s AND NOT EXISTS "  # noqa: S608
-                            f"(SELECT 1 FROM {stg} s WHERE s.stage = %s AND s.whmcs_id = {inv}.whmcs_id) "
-                            f"AND NOT {kept.replace('i.whmcs_id', inv + '.whmcs_id')}",
-                            [system_id, stage, stage])
+                cur.execute(
+                    f"DELETE FROM {inv} WHERE system_id = %s AND NOT EXISTS "  # noqa: S608
+                    f"(SELECT 1 FROM {stg} s WHERE s.stage = %s AND s.whmcs_id = {inv}.whmcs_id) "
+                    f"AND NOT {kept.replace('i.whmcs_id', inv + '.whmcs_id')}",
+                    [system_id, stage, stage],
+                )
             if changed:
                 _fault("switch-deleted")
             if inserted or updated:
@@ -820,7 +986,8 @@ class Engine:
                     f"INSERT INTO {inv} (system_id, whmcs_id, {cols}, synced_at) "  # noqa: S608
                     f"SELECT %s, whmcs_id, {cols}, %s FROM {stg} WHERE stage = %s "
                     f"ON CONFLICT (system_id, whmcs_id) DO UPDATE SET {updates} WHERE {differs}",
-                    [system_id, timezone.now(), stage])
+                    [system_id, timezone.now(), stage],
+                )
             if changed:
                 aggregates.refresh(system_id, days, paid_days)
             now = timezone.now()
@@ -828,8 +995,11 @@ class Engine:
             run.updated += updated
             run.removed += removed
             SyncRun.objects.filter(pk=run.pk).update(
-                inserted=run.inserted, updated=run.updated, removed=run.removed,
-                note=run.note, heartbeat_at=now,
+                inserted=run.inserted,
+                updated=run.updated,
+                removed=run.removed,
+                note=run.note,
+                heartbeat_at=now,
             )
             AccountingSystem.objects.filter(pk=system_id).update(last_full_sync_at=now)
             self.system.last_full_sync_at = now
@@ -855,8 +1025,10 @@ class Engine:
                 self.run.drift += 1
                 continue
             break
-        self._fallback(allow_full, "Sync could not prove the copy exact with a few requests, "
-                                   "so it ran a full reconciliation.")
+        self._fallback(
+            allow_full,
+            "Sync could not prove the copy exact with a few requests, so it ran a full reconciliation.",
+        )
 
     def _fallback(self, allow_full: bool, note: str) -> None:
         if not allow_full:
@@ -944,8 +1116,9 @@ class Engine:
         page = self.fetch(start, limit)
         return page.ids[:limit]
 
-    def apply_window(self, lower: int, upper: int | None, records: list[InvoiceRecord],
-                     bad: list[BadRecord]) -> None:
+    def apply_window(
+        self, lower: int, upper: int | None, records: list[InvoiceRecord], bad: list[BadRecord]
+    ) -> None:
         """Make the held invoices with ``lower <= id < upper`` exactly ``records``, in one
         transaction with the aggregates (an id range read completely from WHMCS)."""
         run = self.run
@@ -988,9 +1161,13 @@ class Engine:
             run.updated += len(changed)
             run.removed += len(gone)
             SyncRun.objects.filter(pk=run.pk).update(
-                inserted=run.inserted, updated=run.updated, removed=run.removed,
-                quarantined=run.quarantined, step=run.step + 1,
-                requests=self.client.requests_made, heartbeat_at=timezone.now(),
+                inserted=run.inserted,
+                updated=run.updated,
+                removed=run.removed,
+                quarantined=run.quarantined,
+                step=run.step + 1,
+                requests=self.client.requests_made,
+                heartbeat_at=timezone.now(),
                 remote_total=run.remote_total,
             )
 
@@ -1019,6 +1196,7 @@ def _lean_sqlite() -> Callable[[], None]:
         with contextlib.suppress(Exception), connection.cursor() as cur:  # closed: nothing to undo
             cur.execute(f"PRAGMA cache_size = {cache}")
             cur.execute(f"PRAGMA temp_store = {temp}")
+
     return restore
 
 

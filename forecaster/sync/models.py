@@ -107,14 +107,17 @@ class SyncRun(models.Model):
     error_fix = models.CharField(max_length=500, blank=True)
     note = models.CharField(max_length=500, blank=True)
     drift = models.PositiveIntegerField(
-        default=0, help_text="Times the remote changed while paging and a page was re-read.")
+        default=0, help_text="Times the remote changed while paging and a page was re-read."
+    )
     remote_total = models.BigIntegerField(null=True, blank=True)
     first_total = models.BigIntegerField(null=True, blank=True)
     last_id = models.BigIntegerField(default=0, help_text="Highest WHMCS id staged so far.")
     stage = models.BigIntegerField(
-        null=True, blank=True, help_text="Key of the staged rows this full sync writes/resumes.")
+        null=True, blank=True, help_text="Key of the staged rows this full sync writes/resumes."
+    )
     resumed_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The process running the sync: a run whose process is gone on this host is stale at once,
     # without waiting for its heartbeat to age (a SIGKILLed CLI sync, a killed worker).
     host = models.CharField(max_length=255, blank=True)
@@ -125,7 +128,8 @@ class SyncRun(models.Model):
         constraints = [
             # R11: the database itself refuses a second active run of one system.
             models.UniqueConstraint(
-                fields=["system"], condition=Q(status__in=["queued", "running"]),
+                fields=["system"],
+                condition=Q(status__in=["queued", "running"]),
                 name="one_active_sync_per_system",
             ),
         ]

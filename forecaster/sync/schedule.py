@@ -45,7 +45,8 @@ def sync_time() -> time:
         return time(int(hours), int(minutes))
     except ValueError:
         raise ImproperlyConfigured(
-            f"FORECASTER_AUTO_SYNC_TIME must be HH:MM (e.g. 03:30); got {raw!r}") from None
+            f"FORECASTER_AUTO_SYNC_TIME must be HH:MM (e.g. 03:30); got {raw!r}"
+        ) from None
 
 
 def next_occurrence(now: datetime, at: time | None = None) -> datetime:
@@ -74,12 +75,12 @@ def claim_day(system: AccountingSystem, now: datetime) -> bool:
     if old is None:
         # First sight of this system: schedule it, do not run now.
         AccountingSystem.objects.filter(pk=system.pk, next_auto_sync_at__isnull=True).update(
-            next_auto_sync_at=new)
+            next_auto_sync_at=new
+        )
         return False
     if old > now:
         return False
-    won = AccountingSystem.objects.filter(pk=system.pk, next_auto_sync_at=old).update(
-        next_auto_sync_at=new)
+    won = AccountingSystem.objects.filter(pk=system.pk, next_auto_sync_at=old).update(next_auto_sync_at=new)
     return won == 1
 
 
@@ -109,7 +110,8 @@ def tick(now: datetime | None = None, *, enqueue: bool = True) -> list[SyncRun]:
         log.info("automatic %s of system %s queued (run %s)", mode, system.pk, run.pk)
     # Systems switched off stop being scheduled; switched back on, they start afresh.
     AccountingSystem.objects.filter(auto_sync=False, next_auto_sync_at__isnull=False).update(
-        next_auto_sync_at=None)
+        next_auto_sync_at=None
+    )
     return started
 
 

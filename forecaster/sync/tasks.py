@@ -52,10 +52,12 @@ def enqueue_run(run: SyncRun) -> None:
     except Exception as exc:
         log.exception("could not queue sync run %s", run.pk)
         SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.QUEUED).update(
-            status=SyncRun.Status.FAILED, finished_at=timezone.now(),
+            status=SyncRun.Status.FAILED,
+            finished_at=timezone.now(),
             error_class=type(exc).__name__[:100],
             error_message="The sync could not be handed to the background worker.",
-            error_fix="Check the server log and that the database is writable.")
+            error_fix="Check the server log and that the database is writable.",
+        )
         return
     SyncRun.objects.filter(pk=run.pk).update(task_id=str(result.id)[:64])
 

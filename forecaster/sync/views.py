@@ -30,9 +30,15 @@ def start(request: HttpRequest, system_id: int) -> HttpResponse:
     except AlreadyRunning as exc:
         text, level = str(exc), messages.WARNING
     if request.headers.get("HX-Request"):
-        return render(request, "sync/_controls.html", {
-            "system": system, "notice": text, "compact": bool(request.POST.get("compact")),
-        })
+        return render(
+            request,
+            "sync/_controls.html",
+            {
+                "system": system,
+                "notice": text,
+                "compact": bool(request.POST.get("compact")),
+            },
+        )
     messages.add_message(request, level, text)
     target = request.POST.get("next") or request.headers.get("referer") or ""
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
@@ -44,9 +50,14 @@ def start(request: HttpRequest, system_id: int) -> HttpResponse:
 def controls(request: HttpRequest, system_id: int) -> HttpResponse:
     """The buttons/progress fragment, polled by htmx while a sync runs."""
     system = get_object_or_404(AccountingSystem, pk=system_id)
-    return render(request, "sync/_controls.html", {
-        "system": system, "compact": bool(request.GET.get("compact")),
-    })
+    return render(
+        request,
+        "sync/_controls.html",
+        {
+            "system": system,
+            "compact": bool(request.GET.get("compact")),
+        },
+    )
 
 
 @require_GET

@@ -18,16 +18,19 @@ log = logging.getLogger(__name__)
 def check_connection(system: AccountingSystem) -> ConnectionResult:
     """One request, short timeout, no retries; never raises for remote problems.
 
-        >>> result = check_connection(system)
-        >>> result.ok, result.message, result.fix
+    >>> result = check_connection(system)
+    >>> result.ok, result.message, result.fix
     """
     try:
         client = system.type.make_client(system)
     except (DecryptionError, KeyConfigError) as exc:
-        return ConnectionResult(ok=False, error=errors.RemoteError(
-            f"The stored secret cannot be decrypted ({exc}).",
-            "Enter the API Secret again on the system's Edit page, or restore the key file.",
-        ))
+        return ConnectionResult(
+            ok=False,
+            error=errors.RemoteError(
+                f"The stored secret cannot be decrypted ({exc}).",
+                "Enter the API Secret again on the system's Edit page, or restore the key file.",
+            ),
+        )
     with client:
         result = client.test_connection()
     log.debug("test connection of system %s: %s", system.pk, result.kind)

@@ -183,7 +183,14 @@ class BadResponse(TransientError):
 
 
 SETUP_ERRORS = (
-    AuthenticationFailed, IpNotAllowed, IpBanned, PermissionMissing, NotAnApi, TlsError,
-    ForbiddenAddress, ResponseFormatChanged, WhmcsError,
+    AuthenticationFailed,
+    IpNotAllowed,
+    IpBanned,
+    PermissionMissing,
+    NotAnApi,
+    TlsError,
+    ForbiddenAddress,
+    ResponseFormatChanged,
+    WhmcsError,
 )
 TRANSIENT_ERRORS = (RemoteTimeout, ServerError, BadResponse, Unreachable)

@@ -30,8 +30,8 @@ PLAIN_HTTP_WARNING = (
 def suggest_api_url(value: str, suffix: str) -> str:
     """Best guess at the API address the user meant (site root, trailing slash, admin page…).
 
-        >>> suggest_api_url("https://billing.example/", "/includes/api.php")
-        'https://billing.example/includes/api.php'
+    >>> suggest_api_url("https://billing.example/", "/includes/api.php")
+    'https://billing.example/includes/api.php'
     """
     raw = value.strip()
     if "://" not in raw:
@@ -72,7 +72,8 @@ def clean_api_url(value: str, *, suffix: str, allow_private: bool | None = None)
     if "://" not in raw:
         raise forms.ValidationError(
             "Start the URL with https:// (or http://). Did you mean %(fix)s?",
-            code="scheme", params={"fix": suggest_api_url(raw, suffix)},
+            code="scheme",
+            params={"fix": suggest_api_url(raw, suffix)},
         )
     parts = urlsplit(raw)
     scheme = parts.scheme.lower()
@@ -99,7 +100,8 @@ def clean_api_url(value: str, *, suffix: str, allow_private: bool | None = None)
         if reason:
             raise forms.ValidationError(
                 "%(host)s is a %(reason)s; connections there are not allowed.",
-                code="address", params={"host": host, "reason": reason},
+                code="address",
+                params={"host": host, "reason": reason},
             )
     else:
         try:
@@ -107,19 +109,22 @@ def clean_api_url(value: str, *, suffix: str, allow_private: bool | None = None)
         except UnicodeError:
             ascii_host = ""
         if not ascii_host or not all(_HOST_LABEL.match(label) for label in ascii_host.split(".")):
-            raise forms.ValidationError("%(host)s is not a valid host name.", code="host",
-                                        params={"host": host})
+            raise forms.ValidationError(
+                "%(host)s is not a valid host name.", code="host", params={"host": host}
+            )
     fix = suggest_api_url(raw, suffix)
     if parts.query or parts.fragment or raw.endswith(("?", "#")):
         raise forms.ValidationError(
             "Remove the “?…” or “#…” part: the API address has none (credentials never go in "
             "the URL). Did you mean %(fix)s?",
-            code="query", params={"fix": fix},
+            code="query",
+            params={"fix": fix},
         )
     if not parts.path.endswith(suffix) or "//" in parts.path:
         raise forms.ValidationError(
             "The URL must point at the WHMCS API and end in %(suffix)s. Did you mean %(fix)s?",
-            code="path", params={"suffix": suffix, "fix": fix},
+            code="path",
+            params={"suffix": suffix, "fix": fix},
         )
     netloc = f"[{host}]" if ":" in host else host
     if port:
@@ -161,7 +166,8 @@ class SystemForm(forms.ModelForm):
     api_path_suffix = "/includes/api.php"
 
     url = forms.CharField(
-        label="URL", max_length=500,
+        label="URL",
+        max_length=500,
         error_messages={"required": "Enter the URL of the WHMCS API."},
     )
     secret = forms.CharField(
@@ -171,7 +177,10 @@ class SystemForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
     step = forms.IntegerField(
-        label="Step", initial=100, min_value=1, max_value=1000,
+        label="Step",
+        initial=100,
+        min_value=1,
+        max_value=1000,
         error_messages={
             "invalid": "Enter a whole number from 1 to 1000.",
             "min_value": "Enter a whole number from 1 to 1000.",
@@ -180,7 +189,10 @@ class SystemForm(forms.ModelForm):
         },
     )
     exchange_rate = CommaDecimalField(
-        label="Exchange rate", initial=Decimal("1"), max_digits=18, decimal_places=6,
+        label="Exchange rate",
+        initial=Decimal("1"),
+        max_digits=18,
+        decimal_places=6,
         error_messages={
             "invalid": "Enter a positive number such as 1 or 4.251, with at most 6 decimals.",
             "required": "Enter the exchange rate (1 when WHMCS bills in the base currency).",
@@ -202,8 +214,17 @@ class SystemForm(forms.ModelForm):
         fields = ["name", "description", "url", "identifier", "step", "auto_sync", "exchange_rate"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
-    field_order = ["name", "description", "url", "identifier", "secret", "step", "auto_sync",
-                   "exchange_rate", "apply_rate_to"]
+    field_order = [
+        "name",
+        "description",
+        "url",
+        "identifier",
+        "secret",
+        "step",
+        "auto_sync",
+        "exchange_rate",
+        "apply_rate_to",
+    ]
 
     def __init__(self, *args, invoices_held: int = 0, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -19,7 +19,8 @@ class AccountingSystem(models.Model):
         max_length=32, default="whmcs", help_text="The accounting-system type (registry key)."
     )
     name = models.CharField(
-        max_length=100, unique=True,
+        max_length=100,
+        unique=True,
         help_text="A short name you recognise, e.g. the brand or country of this WHMCS.",
     )
     description = models.TextField(blank=True, help_text="Optional notes for your colleagues.")
@@ -33,14 +34,17 @@ class AccountingSystem(models.Model):
     # AES-GCM token bound to this row's uuid; never rendered, logged or returned.
     secret_ciphertext = models.TextField(blank=True, editable=False)
     step = models.PositiveIntegerField(
-        default=100, validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
         help_text="Number of invoices fetched per sync step (one API request each), 1–1000.",
     )
     auto_sync = models.BooleanField(
         default=False, help_text="Synchronize this system automatically once a day."
     )
     exchange_rate = models.DecimalField(
-        max_digits=18, decimal_places=6, default=Decimal("1"),
+        max_digits=18,
+        decimal_places=6,
+        default=Decimal("1"),
         help_text="Amounts × rate = base currency. Set 1 when WHMCS bills in the base currency.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -67,9 +71,7 @@ class AccountingSystem(models.Model):
 
     def set_secret(self, plaintext: str) -> None:
         """Encrypt and keep ``plaintext`` (call ``save()`` afterwards)."""
-        self.secret_ciphertext = SecretBox.from_settings().encrypt(
-            plaintext, context=self._secret_context
-        )
+        self.secret_ciphertext = SecretBox.from_settings().encrypt(plaintext, context=self._secret_context)
 
     def get_secret(self) -> str:
         """Decrypt the secret for an outbound call. Raises ``DecryptionError`` on a key change."""

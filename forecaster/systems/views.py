@@ -40,9 +40,15 @@ def system_list(request: HttpRequest) -> HttpResponse:
     totals = totals_by_system()
     systems = list(AccountingSystem.objects.defer("description", "secret_ciphertext"))
     rows = [(s, totals.get(s.pk)) for s in systems]
-    return render(request, "systems/list.html", {
-        "rows": rows, "types": all_types(), "base_currency": base_currency(),
-    })
+    return render(
+        request,
+        "systems/list.html",
+        {
+            "rows": rows,
+            "types": all_types(),
+            "base_currency": base_currency(),
+        },
+    )
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -53,11 +59,17 @@ def system_detail(request: HttpRequest, pk: int) -> HttpResponse:
         stype = system.type
     except KeyError:
         stype = None
-    return render(request, "systems/detail.html", {
-        "system": system, "stype": stype, "totals": totals,
-        "plain_http": system.url.lower().startswith("http://"),
-        "base_currency": base_currency(),
-    })
+    return render(
+        request,
+        "systems/detail.html",
+        {
+            "system": system,
+            "stype": stype,
+            "totals": totals,
+            "plain_http": system.url.lower().startswith("http://"),
+            "base_currency": base_currency(),
+        },
+    )
 
 
 @sensitive_variables()
@@ -102,9 +114,16 @@ def system_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "already imported keep the rate they were converted with.",
             )
         return redirect("systems:detail", pk=system.pk)
-    return render(request, "systems/form.html", {
-        "form": form, "stype": stype, "system": system, "creating": False,
-    })
+    return render(
+        request,
+        "systems/form.html",
+        {
+            "form": form,
+            "stype": stype,
+            "system": system,
+            "creating": False,
+        },
+    )
 
 
 @admin_required

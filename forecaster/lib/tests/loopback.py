@@ -56,8 +56,12 @@ def serve(handler: Handler, *, tls: tuple[Path, Path] | None = None) -> Iterator
 
         def _any(self) -> None:
             length = int(self.headers.get("content-length") or 0)
-            seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
-                        self.rfile.read(length))
+            seen = Seen(
+                self.command,
+                self.path,
+                {k.lower(): v for k, v in self.headers.items()},
+                self.rfile.read(length),
+            )
             box["s"].requests.append(seen)
             status, headers, body = handler(seen)
             self.send_response(status)
@@ -117,7 +121,9 @@ def make_cert(directory: Path, hostname: str = "localhost") -> tuple[Path, Path]
         sans.append(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name).public_key(key.public_key())
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=30))
@@ -128,7 +134,9 @@ def make_cert(directory: Path, hostname: str = "localhost") -> tuple[Path, Path]
     cert_path = directory / f"{hostname}.pem"
     key_path = directory / f"{hostname}.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return cert_path, key_path

@@ -172,5 +172,7 @@ def test_redaction():
         "https://h.test:8443/includes/api.php?secret=%2A%2A%2A%2A%2A%2A%2A%2A&x=1"
     )
     assert http.redact_params({"identifier": "i", "secret": "s", "accesskey": "k"}) == {
-        "identifier": "i", "secret": "********", "accesskey": "********"
+        "identifier": "i",
+        "secret": "********",
+        "accesskey": "********",
     }

@@ -96,14 +96,17 @@ def test_revoked_token_stops_working(admin_client, data):
     assert api("/api/systems", token).status_code == 401
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("from=2024-02-30", "no such date"),
-    ("to=yesterday", "YYYY-MM-DD"),
-    ("from=", "empty"),
-    ("to=%202024-01-01", "YYYY-MM-DD"),
-    ("by=week", "by"),
-    ("basis=due", "basis"),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from=2024-02-30", "no such date"),
+        ("to=yesterday", "YYYY-MM-DD"),
+        ("from=", "empty"),
+        ("to=%202024-01-01", "YYYY-MM-DD"),
+        ("by=week", "by"),
+        ("basis=due", "basis"),
+    ],
+)
 def test_bad_parameters_answer_400_json(admin_client, data, query, message):
     token = create_token(admin_client)
     r = api("/api/revenue?" + query, token)

@@ -34,7 +34,10 @@ def run(capsys, *args):
 def test_json_format_is_the_product_shape(capsys, data):
     out, _ = run(capsys, "--format", "json", "--by", "year")
     assert json.loads(out) == {
-        "currency": "USD", "by": "year", "from": None, "to": None,
+        "currency": "USD",
+        "by": "year",
+        "from": None,
+        "to": None,
         "rows": [
             {"period": "2024", "invoices": 2, "net": "12.52", "tax": "2.88", "gross": "15.40"},
             {"period": "2025", "invoices": 1, "net": "8.33", "tax": "1.92", "gross": "10.25"},
@@ -69,12 +72,15 @@ def test_system_by_name_or_id_and_paid_basis(capsys, data):
     assert json.loads(paid)["total"]["invoices"] == 3
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--from", "2024-02-30"], "no such date"),
-    (["--to", "31.01.2024"], "YYYY-MM-DD"),
-    (["--system", "Nowhere"], "no system"),
-    (["--from", "2024-02-01", "--to", "2024-01-01"], "after"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "2024-02-30"], "no such date"),
+        (["--to", "31.01.2024"], "YYYY-MM-DD"),
+        (["--system", "Nowhere"], "no system"),
+        (["--from", "2024-02-01", "--to", "2024-01-01"], "after"),
+    ],
+)
 def test_bad_input_is_a_one_line_error(data, args, message):
     with pytest.raises(CommandError) as excinfo:
         call_command("report", "revenue", *args)

@@ -77,7 +77,7 @@ def test_xlsx_export_has_numeric_cells_and_the_same_total(viewer_client, data):
     ws = load_workbook(io.BytesIO(response.content)).active
     rows = [r for r in ws.iter_rows(values_only=True)]
     header = rows.index(("period", "invoices", "net", "tax", "gross"))
-    body = rows[header + 1:]
+    body = rows[header + 1 :]
     assert [r[0] for r in body] == ["2024", "2025", "Total"]
     assert all(isinstance(v, (int, float)) for r in body for v in r[1:])
     json_total = json.loads(viewer_client.get("/reports/revenue/export.json?by=year").content)["total"]
@@ -89,8 +89,9 @@ def test_report_page_filters_by_system_and_shows_a_chart(viewer_client, data):
     html = viewer_client.get(f"/reports/revenue/?system={pl.pk}&by=year").content.decode()
     assert [r[0] for r in table_rows(html)] == ["2024", "2025", "Total"]
     assert 'id="revenue-chart-data"' in html and "vendor/chartjs/chart.umd.min.js" in html
-    chart = json.loads(re.search(r'id="revenue-chart-data" type="application/json">(.*?)</script>',
-                                 html, re.S).group(1))
+    chart = json.loads(
+        re.search(r'id="revenue-chart-data" type="application/json">(.*?)</script>', html, re.S).group(1)
+    )
     assert chart["labels"] == ["2024", "2025"] and chart["net"] == ["10.84", "0.25"]
     assert "<script>" not in html  # no inline code: the chart is drawn by a static file
     assert "PL &lt;b&gt;" in html and "PL <b>" not in html
@@ -120,15 +121,21 @@ def test_dashboard_shows_this_month_year_and_last_year(viewer_client, data):
     assert "100.00 USD" in html and "50.00 USD" in html and "+100.0%" in html
     assert 'badge ok">ok' in html and 'badge bad">failed' in html
     assert "Authentication failed" in html
-    chart = json.loads(re.search(r'id="revenue-chart-data" type="application/json">(.*?)</script>',
-                                 html, re.S).group(1))
+    chart = json.loads(
+        re.search(r'id="revenue-chart-data" type="application/json">(.*?)</script>', html, re.S).group(1)
+    )
     assert len(chart["labels"]) == 24 and chart["net"][-1] == "100.00"
 
 
 def test_viewers_see_reports_but_no_secrets_or_admin_pages(viewer_client, data):
     us, pl = data
-    for url in ["/", "/reports/revenue/", "/reports/revenue/export.csv", "/reports/revenue/export.json",
-                f"/reports/rates/{pl.pk}/"]:
+    for url in [
+        "/",
+        "/reports/revenue/",
+        "/reports/revenue/export.csv",
+        "/reports/revenue/export.json",
+        f"/reports/rates/{pl.pk}/",
+    ]:
         response = viewer_client.get(url)
         assert response.status_code == 200, url
         body = response.content.decode("utf-8", "replace")
@@ -136,8 +143,9 @@ def test_viewers_see_reports_but_no_secrets_or_admin_pages(viewer_client, data):
         assert "id-US" not in body  # the API identifier is not shown either
     for url in ["/reports/settings/", "/reports/tokens/"]:
         assert viewer_client.get(url).status_code == 403
-    r = csrf_post(viewer_client, f"/reports/rates/{pl.pk}/", {"action": "set_rate", "currency": "EUR",
-                                                             "rate": "4"})
+    r = csrf_post(
+        viewer_client, f"/reports/rates/{pl.pk}/", {"action": "set_rate", "currency": "EUR", "rate": "4"}
+    )
     assert r.status_code == 403 and not SystemCurrencyRate.objects.exists()
 
 
@@ -152,18 +160,23 @@ def test_admin_sets_a_currency_rate_and_applies_it_to_history(admin_client, data
     inv(pl, 9, "2024-03-01", "100.00", "0.00", currency="EUR")
     page = admin_client.get(f"/reports/rates/{pl.pk}/").content.decode()
     assert "EUR, PLN" in page  # the warning
-    r = csrf_post(admin_client, f"/reports/rates/{pl.pk}/",
-                  {"action": "set_rate", "currency": "eur", "rate": "4.5"})
+    r = csrf_post(
+        admin_client, f"/reports/rates/{pl.pk}/", {"action": "set_rate", "currency": "eur", "rate": "4.5"}
+    )
     assert r.status_code == 302
     assert SystemCurrencyRate.objects.get(system=pl).currency == "EUR"
     assert Invoice.objects.get(system=pl, whmcs_id=9).net_base == D("25.00")  # not re-converted
-    r = csrf_post(admin_client, f"/reports/rates/{pl.pk}/",
-                  {"action": "set_rate", "currency": "EUR", "rate": "4.4", "apply_history": "on"})
+    r = csrf_post(
+        admin_client,
+        f"/reports/rates/{pl.pk}/",
+        {"action": "set_rate", "currency": "EUR", "rate": "4.4", "apply_history": "on"},
+    )
     assert Invoice.objects.get(system=pl, whmcs_id=9).net_base == D("440.00")
     assert SystemCurrencyRate.objects.get(system=pl).rate == D("4.4")
     assert "EUR, PLN" not in admin_client.get("/").content.decode()
-    bad = csrf_post(admin_client, f"/reports/rates/{pl.pk}/",
-                    {"action": "set_rate", "currency": "E1", "rate": "-1"})
+    bad = csrf_post(
+        admin_client, f"/reports/rates/{pl.pk}/", {"action": "set_rate", "currency": "E1", "rate": "-1"}
+    )
     assert bad.status_code == 400
     csrf_post(admin_client, f"/reports/rates/{pl.pk}/", {"action": "policy", "source": "ecb"})
     assert SystemRatePolicy.objects.get(system=pl).source == "ecb"

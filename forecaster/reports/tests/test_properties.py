@@ -22,11 +22,13 @@ pytestmark = pytest.mark.django_db(transaction=False)
 amounts = st.decimals(min_value=Decimal("-500.00"), max_value=Decimal("99999.99"), places=2)
 rates = st.decimals(min_value=Decimal("0.000001"), max_value=Decimal("50"), places=6)
 invoice = st.tuples(
-    st.integers(0, 2),                                     # which system
-    st.dates(date(2022, 12, 25), date(2024, 1, 8)),        # around year and month edges
-    amounts, amounts, amounts,                             # subtotal, tax, tax2
+    st.integers(0, 2),  # which system
+    st.dates(date(2022, 12, 25), date(2024, 1, 8)),  # around year and month edges
+    amounts,
+    amounts,
+    amounts,  # subtotal, tax, tax2
     st.sampled_from([PAID, PAID, PAID, "Refunded", "Unpaid"]),
-    st.integers(0, 40),                                    # days until paid
+    st.integers(0, 40),  # days until paid
 )
 
 
@@ -35,8 +37,11 @@ class Rollback(Exception):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(system_rates=st.lists(rates, min_size=3, max_size=3), invoices=st.lists(invoice, max_size=25),
-       window=st.tuples(st.dates(date(2022, 12, 1), date(2024, 1, 31)), st.integers(0, 400)))
+@given(
+    system_rates=st.lists(rates, min_size=3, max_size=3),
+    invoices=st.lists(invoice, max_size=25),
+    window=st.tuples(st.dates(date(2022, 12, 1), date(2024, 1, 31)), st.integers(0, 400)),
+)
 def test_totals_are_sums_of_rows_and_of_rounded_invoices(db, system_rates, invoices, window):
     try:
         with transaction.atomic():
@@ -49,8 +54,18 @@ def test_totals_are_sums_of_rows_and_of_rounded_invoices(db, system_rates, invoi
 def check(system_rates, invoices, window):
     systems = [system(f"S{i}", str(r)) for i, r in enumerate(system_rates)]
     for n, (s, day, net, tax, tax2, status, delay) in enumerate(invoices):
-        inv(systems[s], n, day.isoformat(), str(net), str(tax), str(tax2), currency="XXX",
-            status=status, paid=(day + timedelta(days=delay)).isoformat(), refresh=False)
+        inv(
+            systems[s],
+            n,
+            day.isoformat(),
+            str(net),
+            str(tax),
+            str(tax2),
+            currency="XXX",
+            status=status,
+            paid=(day + timedelta(days=delay)).isoformat(),
+            refresh=False,
+        )
     for s in systems:
         aggregates.refresh(s.pk)
 

@@ -28,9 +28,9 @@ def three_systems():
     inv(usd, 1, "2023-12-31", "100.00", "23.00")
     inv(usd, 2, "2024-01-01", "10.01", "2.30")
     inv(usd, 3, "2024-01-31", "0.05", "0.01", "0.01")
-    inv(pln, 1, "2024-01-15", "10.02", "2.31", currency="PLN")   # 2.505 → 2.51, 0.5775 → 0.58
+    inv(pln, 1, "2024-01-15", "10.02", "2.31", currency="PLN")  # 2.505 → 2.51, 0.5775 → 0.58
     inv(pln, 2, "2024-02-01", "33.33", "7.67", currency="PLN")
-    inv(pln, 3, "2024-02-29", "5.00", "1.15", currency="EUR")    # 5.40, 1.242 → 1.24
+    inv(pln, 3, "2024-02-29", "5.00", "1.15", currency="EUR")  # 5.40, 1.242 → 1.24
     inv(eur, 1, "2024-12-31", "19.99", "4.60", currency="EUR")
     inv(eur, 2, "2025-01-01", "1.00", "0.00", currency="EUR")
     inv(eur, 3, "2024-06-10", "50.00", "11.50", currency="EUR", status="Cancelled")
@@ -50,16 +50,18 @@ def expected(date_from=None, date_to=None, system_id=None):
     for r in rows:  # the stored amounts follow the money rules
         assert D(r.net_base) == convert(D(r.subtotal), D(r.rate))
         assert D(r.tax_base) == convert(D(r.tax) + D(r.tax2), D(r.rate))
-    return len(rows), sum((D(r.net_base) for r in rows), D("0.00")), \
-        sum((D(r.tax_base) for r in rows), D("0.00"))
+    return (
+        len(rows),
+        sum((D(r.net_base) for r in rows), D("0.00")),
+        sum((D(r.tax_base) for r in rows), D("0.00")),
+    )
 
 
 def test_month_rows_match_invoices_to_the_cent(three_systems):
     report = revenue(by="month")
     assert [(r.period, r.invoices, r.net, r.tax, r.gross) for r in report.rows] == [
         ("2023-12", 1, D("100.00"), D("23.00"), D("123.00")),
-        ("2024-01", 3, D("10.01") + D("0.05") + D("2.51"), D("2.30") + D("0.02") + D("0.58"),
-         D("15.47")),
+        ("2024-01", 3, D("10.01") + D("0.05") + D("2.51"), D("2.30") + D("0.02") + D("0.58"), D("15.47")),
         ("2024-02", 2, D("8.33") + D("5.40"), D("1.92") + D("1.24"), D("16.89")),
         ("2024-12", 1, D("21.66"), D("4.99"), D("26.65")),
         ("2025-01", 1, D("1.08"), D("0.00"), D("1.08")),
@@ -94,14 +96,17 @@ def test_per_system_reports_add_up_to_all_systems(three_systems):
         assert (totals_by_system()[s.pk]["invoices"], totals_by_system()[s.pk]["net"]) == (n, net)
 
 
-@pytest.mark.parametrize(("date_from", "date_to", "periods"), [
-    (date(2024, 1, 1), date(2024, 1, 31), ["2024-01"]),        # exact month, both edges inclusive
-    (date(2024, 1, 2), date(2024, 1, 14), []),                  # edges excluded → nothing
-    (date(2023, 12, 31), date(2024, 1, 1), ["2023-12", "2024-01"]),
-    (date(2024, 1, 1), date(2024, 12, 31), ["2024-01", "2024-02", "2024-12"]),  # exact year
-    (None, date(2023, 12, 31), ["2023-12"]),
-    (date(2025, 1, 1), None, ["2025-01"]),
-])
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "periods"),
+    [
+        (date(2024, 1, 1), date(2024, 1, 31), ["2024-01"]),  # exact month, both edges inclusive
+        (date(2024, 1, 2), date(2024, 1, 14), []),  # edges excluded → nothing
+        (date(2023, 12, 31), date(2024, 1, 1), ["2023-12", "2024-01"]),
+        (date(2024, 1, 1), date(2024, 12, 31), ["2024-01", "2024-02", "2024-12"]),  # exact year
+        (None, date(2023, 12, 31), ["2023-12"]),
+        (date(2025, 1, 1), None, ["2025-01"]),
+    ],
+)
 def test_date_filters_are_inclusive_and_exact(three_systems, date_from, date_to, periods):
     report = revenue(date_from, date_to, by="month")
     assert [r.period for r in report.rows] == periods

@@ -74,8 +74,19 @@ def test_csv_snapshot(ledger, capsys, by):
 
 
 def test_filtered_snapshot(ledger, capsys):
-    out = cli(capsys, "--from", "2024-01-31", "--to", "2024-02-29", "--by", "day", "--system", "PL",
-              "--format", "json")
+    out = cli(
+        capsys,
+        "--from",
+        "2024-01-31",
+        "--to",
+        "2024-02-29",
+        "--by",
+        "day",
+        "--system",
+        "PL",
+        "--format",
+        "json",
+    )
     check("revenue_pl_2024-01-31_2024-02-29_day.json", out)
 
 

@@ -8,11 +8,18 @@ from forecaster.sync.models import Invoice
 from forecaster.systems.models import AccountingSystem
 
 
-def make_system(sb, *, name: str = "Main WHMCS", step: int = 25, rate: str = "1",
-                auto_sync: bool = False) -> AccountingSystem:
+def make_system(
+    sb, *, name: str = "Main WHMCS", step: int = 25, rate: str = "1", auto_sync: bool = False
+) -> AccountingSystem:
     """An accounting system pointed at a running sandbox."""
-    system = AccountingSystem(name=name, url=sb.url, identifier=sb.identifier, step=step,
-                              exchange_rate=Decimal(rate), auto_sync=auto_sync)
+    system = AccountingSystem(
+        name=name,
+        url=sb.url,
+        identifier=sb.identifier,
+        step=step,
+        exchange_rate=Decimal(rate),
+        auto_sync=auto_sync,
+    )
     system.set_secret(sb.secret)
     system.save()
     return system
@@ -23,11 +30,18 @@ def held(system) -> dict[int, dict]:
     out = {}
     for inv in Invoice.objects.filter(system=system):
         out[inv.whmcs_id] = {
-            "invoicenum": inv.number, "date": inv.date,
+            "invoicenum": inv.number,
+            "date": inv.date,
             "datepaid": inv.date_paid.replace(tzinfo=None) if inv.date_paid else None,
-            "subtotal": inv.subtotal, "credit": inv.credit, "tax": inv.tax, "tax2": inv.tax2,
-            "total": inv.total, "taxrate": inv.taxrate, "taxrate2": inv.taxrate2,
-            "currencycode": inv.currency, "status": inv.status,
+            "subtotal": inv.subtotal,
+            "credit": inv.credit,
+            "tax": inv.tax,
+            "tax2": inv.tax2,
+            "total": inv.total,
+            "taxrate": inv.taxrate,
+            "taxrate2": inv.taxrate2,
+            "currencycode": inv.currency,
+            "status": inv.status,
         }
     return out
 

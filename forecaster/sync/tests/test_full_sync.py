@@ -28,8 +28,11 @@ def report(system):
 
 def true_report(system):
     rows = Invoice.objects.filter(system=system, status="Paid")
-    return {"n": rows.count() or None, "net": rows.aggregate(s=Sum("net_base"))["s"],
-            "tax": rows.aggregate(s=Sum("tax_base"))["s"]}
+    return {
+        "n": rows.count() or None,
+        "net": rows.aggregate(s=Sum("net_base"))["s"],
+        "tax": rows.aggregate(s=Sum("tax_base"))["s"],
+    }
 
 
 class Boom(Exception):
@@ -157,10 +160,16 @@ def test_a_crash_inside_a_transaction_leaves_rows_and_checkpoint_together(system
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
-@given(size=st.integers(0, 45), step=st.integers(1, 12), kill=st.integers(1, 12),
-       changes=st.integers(0, 3), restart=st.booleans())
-def test_killed_at_any_request_then_resumed_or_rerun_ends_exact(django_db_blocker, size, step, kill,
-                                                                changes, restart):
+@given(
+    size=st.integers(0, 45),
+    step=st.integers(1, 12),
+    kill=st.integers(1, 12),
+    changes=st.integers(0, 3),
+    restart=st.booleans(),
+)
+def test_killed_at_any_request_then_resumed_or_rerun_ends_exact(
+    django_db_blocker, size, step, kill, changes, restart
+):
     with django_db_blocker.unblock(), running_sandbox(invoices=size, seed=size + step) as sb:
         system = make_system(sb, name=f"k{size}-{step}-{kill}", step=step)
         try:

@@ -59,9 +59,11 @@ def test_no_client_data_in_any_table_log_or_output(caplog):
         system = make_system(sb, step=13)
         paid = sorted(sb.paid_invoices())
         first_client = next(iter(sb.state.clients.values()))
-        spoil = {paid[3]: {"subtotal": first_client.firstname},
-                 paid[4]: {"date": first_client.email},
-                 paid[5]: {"id": first_client.lastname}}
+        spoil = {
+            paid[3]: {"subtotal": first_client.firstname},
+            paid[4]: {"date": first_client.email},
+            paid[5]: {"id": first_client.lastname},
+        }
         with WhmcsClient.for_system(system) as real:
             run = run_sync(system, "full", "cli", client=Corrupting(real, spoil))
         assert run.status == "succeeded" and run.quarantined == 3
@@ -73,8 +75,11 @@ def test_no_client_data_in_any_table_log_or_output(caplog):
         assert leaked == []
         assert Invoice.objects.filter(system=system).count() == len(paid)
         reasons = set(QuarantinedRecord.objects.values_list("whmcs_id", "error"))
-        assert reasons == {(paid[3], "subtotal is not an amount"), (paid[4], "date is not a date"),
-                           (None, "invoice id is missing or not a whole number")}
+        assert reasons == {
+            (paid[3], "subtotal is not an amount"),
+            (paid[4], "date is not a date"),
+            (None, "invoice id is missing or not a whole number"),
+        }
 
 
 def test_an_unreadable_invoice_keeps_its_held_copy(system, sb):
@@ -89,8 +94,26 @@ def test_an_unreadable_invoice_keeps_its_held_copy(system, sb):
 def test_the_stored_invoice_is_exactly_the_product_whitelist():
     """P2: a new field in WHMCS's answer cannot reach the database — the model is the list."""
     fields = {f.name for f in Invoice._meta.get_fields()}
-    assert fields == {"id", "system", "whmcs_id", "number", "date", "date_paid", "status",
-                      "subtotal", "tax", "tax2", "credit", "total", "taxrate", "taxrate2",
-                      "currency", "rate", "net_base", "tax_base", "synced_at"}
+    assert fields == {
+        "id",
+        "system",
+        "whmcs_id",
+        "number",
+        "date",
+        "date_paid",
+        "status",
+        "subtotal",
+        "tax",
+        "tax2",
+        "credit",
+        "total",
+        "taxrate",
+        "taxrate2",
+        "currency",
+        "rate",
+        "net_base",
+        "tax_base",
+        "synced_at",
+    }
     quarantine = {f.name for f in QuarantinedRecord._meta.get_fields()}
     assert quarantine == {"id", "system", "run", "whmcs_id", "error", "created_at"}

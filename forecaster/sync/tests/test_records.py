@@ -20,12 +20,28 @@ from forecaster.systems.whmcs.records import (
 
 def raw(**over):
     base = {
-        "id": 7, "userid": 3, "firstname": "Zoë", "lastname": "Müller", "companyname": "Acme",
-        "invoicenum": "FV/2024/7", "date": "2024-01-05", "duedate": "2024-01-12",
-        "datepaid": "2024-01-06 10:11:12", "subtotal": "10.00", "credit": "0.00", "tax": "2.30",
-        "tax2": "0.00", "total": "12.30", "taxrate": "23.000", "taxrate2": "0.000",
-        "status": "Paid", "paymentmethod": "banktransfer", "notes": "secret note",
-        "currencycode": "PLN", "currencyprefix": "", "currencysuffix": " PLN",
+        "id": 7,
+        "userid": 3,
+        "firstname": "Zoë",
+        "lastname": "Müller",
+        "companyname": "Acme",
+        "invoicenum": "FV/2024/7",
+        "date": "2024-01-05",
+        "duedate": "2024-01-12",
+        "datepaid": "2024-01-06 10:11:12",
+        "subtotal": "10.00",
+        "credit": "0.00",
+        "tax": "2.30",
+        "tax2": "0.00",
+        "total": "12.30",
+        "taxrate": "23.000",
+        "taxrate2": "0.000",
+        "status": "Paid",
+        "paymentmethod": "banktransfer",
+        "notes": "secret note",
+        "currencycode": "PLN",
+        "currencyprefix": "",
+        "currencysuffix": " PLN",
     }
     base.update(over)
     return base
@@ -34,11 +50,19 @@ def raw(**over):
 def test_strings_are_read_exactly():
     rec = parse_invoice(raw())
     assert rec == InvoiceRecord(
-        whmcs_id=7, number="FV/2024/7", date=date(2024, 1, 5),
-        date_paid=datetime(2024, 1, 6, 10, 11, 12, tzinfo=ZoneInfo("UTC")), status="Paid",
-        subtotal=Decimal("10.00"), tax=Decimal("2.30"), tax2=Decimal("0.00"),
-        credit=Decimal("0.00"), total=Decimal("12.30"), taxrate=Decimal("23.000"),
-        taxrate2=Decimal("0.000"), currency="PLN",
+        whmcs_id=7,
+        number="FV/2024/7",
+        date=date(2024, 1, 5),
+        date_paid=datetime(2024, 1, 6, 10, 11, 12, tzinfo=ZoneInfo("UTC")),
+        status="Paid",
+        subtotal=Decimal("10.00"),
+        tax=Decimal("2.30"),
+        tax2=Decimal("0.00"),
+        credit=Decimal("0.00"),
+        total=Decimal("12.30"),
+        taxrate=Decimal("23.000"),
+        taxrate2=Decimal("0.000"),
+        currency="PLN",
     )
 
 
@@ -53,21 +77,37 @@ def test_zero_date_paid_means_none():
 
 def test_only_whitelisted_fields_exist():
     names = {f.name for f in dataclasses.fields(InvoiceRecord)}
-    assert names == {"whmcs_id", "number", "date", "date_paid", "status", "subtotal", "tax", "tax2",
-                     "credit", "total", "taxrate", "taxrate2", "currency"}
+    assert names == {
+        "whmcs_id",
+        "number",
+        "date",
+        "date_paid",
+        "status",
+        "subtotal",
+        "tax",
+        "tax2",
+        "credit",
+        "total",
+        "taxrate",
+        "taxrate2",
+        "currency",
+    }
     rec = parse_invoice(raw(brand_new_field="x", email="a@b.c"))
     assert "Müller" not in repr(rec) and "secret note" not in repr(rec)
 
 
-@pytest.mark.parametrize("over, reason", [
-    ({"subtotal": "12,50"}, "subtotal is not an amount"),
-    ({"total": 1.5}, "total is not an amount"),
-    ({"tax": "1.005"}, "tax has more than two decimals"),
-    ({"date": "2024-13-45"}, "date is not a date"),
-    ({"date": "0000-00-00"}, "date is missing"),
-    ({"datepaid": "yesterday"}, "datepaid is not a date"),
-    ({"currencycode": "P L N"}, "currency code is unreadable"),
-])
+@pytest.mark.parametrize(
+    "over, reason",
+    [
+        ({"subtotal": "12,50"}, "subtotal is not an amount"),
+        ({"total": 1.5}, "total is not an amount"),
+        ({"tax": "1.005"}, "tax has more than two decimals"),
+        ({"date": "2024-13-45"}, "date is not a date"),
+        ({"date": "0000-00-00"}, "date is missing"),
+        ({"datepaid": "yesterday"}, "datepaid is not a date"),
+        ({"currencycode": "P L N"}, "currency code is unreadable"),
+    ],
+)
 def test_bad_fields_are_rejected_with_a_reason_and_the_id(over, reason):
     with pytest.raises(BadRecord) as err:
         parse_invoice(raw(**over))

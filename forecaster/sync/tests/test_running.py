@@ -21,6 +21,7 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 
 # --- R11: one active sync per system ---------------------------------------------------------
 
+
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_syncs_of_one_system_cannot_both_run(sb):
     system = make_system(sb, step=10)
@@ -64,8 +65,13 @@ def test_two_concurrent_syncs_of_one_system_cannot_both_run(sb):
 
 @pytest.mark.django_db
 def test_a_run_left_running_by_a_killed_process_does_not_block_forever(system, sb):
-    stale = SyncRun.objects.create(system=system, mode="full", trigger="cli", status="running",
-                                   heartbeat_at=datetime.now(UTC) - timedelta(hours=1))
+    stale = SyncRun.objects.create(
+        system=system,
+        mode="full",
+        trigger="cli",
+        status="running",
+        heartbeat_at=datetime.now(UTC) - timedelta(hours=1),
+    )
     run = engine.run_sync(system, "full", "cli")
     assert run.status == "succeeded"
     stale.refresh_from_db()
@@ -80,9 +86,15 @@ def test_a_run_whose_process_is_gone_does_not_block_even_with_a_fresh_heartbeat(
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])  # noqa: S603
     dead.wait()
-    orphan = SyncRun.objects.create(system=system, mode="full", trigger="cli", status="running",
-                                    heartbeat_at=datetime.now(UTC), host=socket.gethostname(),
-                                    pid=dead.pid)
+    orphan = SyncRun.objects.create(
+        system=system,
+        mode="full",
+        trigger="cli",
+        status="running",
+        heartbeat_at=datetime.now(UTC),
+        host=socket.gethostname(),
+        pid=dead.pid,
+    )
     run = engine.run_sync(system, "full", "cli")
     assert run.status == "succeeded"
     orphan.refresh_from_db()
@@ -94,9 +106,15 @@ def test_a_run_of_a_live_process_still_blocks(system, sb):
     import os
     import socket
 
-    SyncRun.objects.create(system=system, mode="full", trigger="cli", status="running",
-                           heartbeat_at=datetime.now(UTC), host=socket.gethostname(),
-                           pid=os.getppid())
+    SyncRun.objects.create(
+        system=system,
+        mode="full",
+        trigger="cli",
+        status="running",
+        heartbeat_at=datetime.now(UTC),
+        host=socket.gethostname(),
+        pid=os.getppid(),
+    )
     with pytest.raises(engine.AlreadyRunning):
         engine.run_sync(system, "full", "cli")
 
@@ -122,6 +140,7 @@ def test_a_stop_request_interrupts_between_steps_and_the_next_run_resumes(system
 
 
 # --- R12: the daily schedule ------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 @override_settings(AUTO_SYNC_TIME="03:30", TIME_ZONE="UTC", FULL_RECONCILE_DAYS=7)
@@ -175,6 +194,7 @@ def test_run_scheduler_stops_when_asked(monkeypatch):
 
 # --- CLI ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_cli_sync_prints_one_summary_line(system, sb):
     out = StringIO()
@@ -210,12 +230,12 @@ def test_cli_auto_syncs_every_system_with_automatic_sync_on(sb):
 
 # --- web ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 @override_settings(TASKS=IMMEDIATE)
 def test_admin_starts_a_sync_from_the_web(admin_client, system, sb):
     admin_client.get(f"/sync/{system.pk}/")  # the page with the buttons sets the CSRF cookie
-    response = csrf_post(admin_client, f"/sync/{system.pk}/start/", {"mode": "full"},
-                         HTTP_HX_REQUEST="true")
+    response = csrf_post(admin_client, f"/sync/{system.pk}/start/", {"mode": "full"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     run = SyncRun.objects.get(system=system)
     assert run.status == "succeeded" and run.trigger == "user" and run.task_id
@@ -227,14 +247,16 @@ def test_admin_starts_a_sync_from_the_web(admin_client, system, sb):
 
 @pytest.mark.django_db
 def test_progress_fragment_polls_while_a_sync_runs(admin_client, system):
-    SyncRun.objects.create(system=system, mode="full", trigger="user", status="running", step=3,
-                           steps_total=12, inserted=30)
+    SyncRun.objects.create(
+        system=system, mode="full", trigger="user", status="running", step=3, steps_total=12, inserted=30
+    )
     response = admin_client.get(f"/sync/{system.pk}/controls/")
     body = response.content.decode()
-    assert 'hx-trigger="every 2s"' in body and "step 3 of 12" in body and 'width: 25%' in body
+    assert 'hx-trigger="every 2s"' in body and "step 3 of 12" in body and "width: 25%" in body
     admin_client.get(f"/sync/{system.pk}/")
-    second = csrf_post(admin_client, f"/sync/{system.pk}/start/", {"mode": "incremental"},
-                       HTTP_HX_REQUEST="true")
+    second = csrf_post(
+        admin_client, f"/sync/{system.pk}/start/", {"mode": "incremental"}, HTTP_HX_REQUEST="true"
+    )
     assert "already running" in second.content.decode()
 
 

@@ -73,8 +73,9 @@ def test_add_defaults(run):
 
 @pytest.mark.parametrize("option", [["--secret", CANARY], [f"--secret={CANARY}"], ["--secret"]])
 def test_secret_on_argv_is_rejected(run, option):
-    message = run.fails("add", "whmcs", "--name", "X", "--url", URL, "--identifier", "i", *option,
-                        stdin="ignored\n")
+    message = run.fails(
+        "add", "whmcs", "--name", "X", "--url", URL, "--identifier", "i", *option, stdin="ignored\n"
+    )
     assert "Never put the secret on the command line" in message
     assert not AccountingSystem.objects.exists()
 
@@ -100,15 +101,25 @@ def test_empty_stdin_is_an_error(run):
     ],
 )
 def test_invalid_options_save_nothing(run, extra, expected):
-    message = run.fails("add", "whmcs", "--name", "X", "--url", URL, "--identifier", "i", *extra,
-                        stdin=CANARY)
+    message = run.fails(
+        "add", "whmcs", "--name", "X", "--url", URL, "--identifier", "i", *extra, stdin=CANARY
+    )
     assert message.startswith("Nothing saved.") and expected in message
     assert not AccountingSystem.objects.exists()
 
 
 def test_site_root_url_gets_the_suggestion(run):
-    message = run.fails("add", "whmcs", "--name", "X", "--url", "https://billing.example.com/",
-                        "--identifier", "i", stdin=CANARY)
+    message = run.fails(
+        "add",
+        "whmcs",
+        "--name",
+        "X",
+        "--url",
+        "https://billing.example.com/",
+        "--identifier",
+        "i",
+        stdin=CANARY,
+    )
     assert "Did you mean https://billing.example.com/includes/api.php?" in message
 
 
@@ -120,8 +131,7 @@ def test_plain_http_warns_on_stderr(run):
 
 def test_duplicate_name_is_refused(run):
     add(run)
-    message = run.fails("add", "whmcs", "--name", "BRAND PL", "--url", URL, "--identifier", "i",
-                        stdin=CANARY)
+    message = run.fails("add", "whmcs", "--name", "BRAND PL", "--url", URL, "--identifier", "i", stdin=CANARY)
     assert "already exists" in message
 
 

@@ -19,8 +19,14 @@ CREATE = "/systems/new/whmcs/"
 
 def valid(**overrides):
     data = {
-        "name": "Brand PL", "description": "Polish brand", "url": "https://billing.example.com/includes/api.php",
-        "identifier": "ident-1", "secret": CANARY, "step": "100", "auto_sync": "on", "exchange_rate": "4.25",
+        "name": "Brand PL",
+        "description": "Polish brand",
+        "url": "https://billing.example.com/includes/api.php",
+        "identifier": "ident-1",
+        "secret": CANARY,
+        "step": "100",
+        "auto_sync": "on",
+        "exchange_rate": "4.25",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -43,6 +49,7 @@ def assert_no_canary(response):
 
 
 # --- create ------------------------------------------------------------------------------------
+
 
 def test_list_offers_create_apiwhmcs_to_admins(admin_client):
     response = admin_client.get(LIST)
@@ -87,7 +94,10 @@ def test_defaults_step_100_and_rate_1(admin_client):
 BAD_URLS = [
     ("https://billing.example.com", "Did you mean https://billing.example.com/includes/api.php?"),
     ("https://billing.example.com/", "Did you mean https://billing.example.com/includes/api.php?"),
-    ("https://x.example.com/whmcs/includes/api.php/", "Did you mean https://x.example.com/whmcs/includes/api.php?"),
+    (
+        "https://x.example.com/whmcs/includes/api.php/",
+        "Did you mean https://x.example.com/whmcs/includes/api.php?",
+    ),
     ("https://x.example.com/whmcs/admin/", "Did you mean https://x.example.com/whmcs/includes/api.php?"),
     ("https://x.example.com/clientarea.php", "Did you mean https://x.example.com/includes/api.php?"),
     ("https://x.example.com//includes/api.php", "Did you mean https://x.example.com/includes/api.php?"),
@@ -169,6 +179,7 @@ def test_unknown_type_is_404(admin_client):
 
 # --- edit ----------------------------------------------------------------------------------------
 
+
 def test_edit_form_never_renders_the_secret_and_empty_keeps_it(admin_client):
     system = make_system()
     url = reverse("systems:edit", args=[system.pk])
@@ -190,8 +201,11 @@ def test_edit_with_a_new_secret_replaces_it(admin_client):
 
 def test_edit_errors_change_nothing(admin_client):
     system = make_system(step=50)
-    response = csrf_post(admin_client, reverse("systems:edit", args=[system.pk]),
-                         valid(name="Other", step="5000", secret="x-new"))
+    response = csrf_post(
+        admin_client,
+        reverse("systems:edit", args=[system.pk]),
+        valid(name="Other", step="5000", secret="x-new"),
+    )
     assert response.status_code == 200
     system.refresh_from_db()
     assert system.name == "Existing" and system.step == 50 and system.get_secret() == CANARY
@@ -204,10 +218,20 @@ def _hold_invoices(system, n=2):
 
     for i in range(n):
         Invoice.objects.create(
-            system=system, whmcs_id=i + 1, date=date(2025, 1, 1), subtotal=Decimal("10.00"),
-            tax=Decimal("0"), tax2=Decimal("0"), credit=Decimal("0"), total=Decimal("10.00"),
-            taxrate=Decimal("0"), taxrate2=Decimal("0"), currency="USD", rate=Decimal("1"),
-            net_base=Decimal("10.00"), tax_base=Decimal("0"),
+            system=system,
+            whmcs_id=i + 1,
+            date=date(2025, 1, 1),
+            subtotal=Decimal("10.00"),
+            tax=Decimal("0"),
+            tax2=Decimal("0"),
+            credit=Decimal("0"),
+            total=Decimal("10.00"),
+            taxrate=Decimal("0"),
+            taxrate2=Decimal("0"),
+            currency="USD",
+            rate=Decimal("1"),
+            net_base=Decimal("10.00"),
+            tax_base=Decimal("0"),
         )
 
 
@@ -235,6 +259,7 @@ def test_no_history_question_without_invoices(admin_client):
 
 # --- delete ----------------------------------------------------------------------------------------
 
+
 def test_delete_confirms_with_the_invoice_count_and_deletes_on_post(admin_client):
     system = make_system()
     _hold_invoices(system, 3)
@@ -255,6 +280,7 @@ def test_delete_without_csrf_is_refused(admin_client):
 
 
 # --- roles -----------------------------------------------------------------------------------------
+
 
 def test_viewer_sees_list_and_details_without_controls(viewer_client):
     system = make_system()

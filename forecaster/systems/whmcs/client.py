@@ -179,7 +179,11 @@ class WhmcsClient:
                     raise
                 log.info(
                     "WHMCS %s: %s; retrying in %.1fs (attempt %d of %d)",
-                    http.redact_url(self.url), exc.kind, wait, attempt + 1, policy.max_attempts,
+                    http.redact_url(self.url),
+                    exc.kind,
+                    wait,
+                    attempt + 1,
+                    policy.max_attempts,
                 )
                 self.sleep(wait)
                 waited += wait
@@ -188,8 +192,12 @@ class WhmcsClient:
         """One GetInvoices request (Paid, one row), short timeout, no retries. Never raises
         ``RemoteError``: the diagnosis is in the result."""
         params: dict[str, str | int] = {
-            "action": "GetInvoices", "status": "Paid", "limitstart": 0, "limitnum": 1,
-            "orderby": "id", "order": "asc",
+            "action": "GetInvoices",
+            "status": "Paid",
+            "limitstart": 0,
+            "limitnum": 1,
+            "orderby": "id",
+            "order": "asc",
         }
         warnings = []
         if self.url.lower().startswith("http://"):
@@ -249,8 +257,7 @@ class WhmcsClient:
         result = result.lower() if isinstance(result, str) else result
         if result == "error":
             message = data.get("message")
-            raise _whmcs_error(str(message) if message is not None else "", self._secret, status,
-                               response)
+            raise _whmcs_error(str(message) if message is not None else "", self._secret, status, response)
         if status >= 500 or status == 429:
             raise _server_error(response)
         if result != "success":
@@ -283,9 +290,7 @@ def _counter(data: dict, key: str, default: int | None = None) -> int:
         return int(value.strip())
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
-    raise errors.ResponseFormatChanged(
-        f"WHMCS response format changed: {key!r} is not a whole number."
-    )
+    raise errors.ResponseFormatChanged(f"WHMCS response format changed: {key!r} is not a whole number.")
 
 
 def _records(invoices: object) -> list[dict] | None:
@@ -345,9 +350,7 @@ def _redirect_error(url: str, location: str) -> errors.NotAnApi:
     )
 
 
-def _non_json_error(
-    response: httpx.Response, head: bytes, ctype: str, secret: str
-) -> errors.RemoteError:
+def _non_json_error(response: httpx.Response, head: bytes, ctype: str, secret: str) -> errors.RemoteError:
     status = response.status_code
     text = head.decode("utf-8", "replace")
     lowered = text.lower()

@@ -39,8 +39,11 @@ class WhmcsSystemForm(SystemForm):
             ),
             "secret": (
                 "API user password Secret, shown by WHMCS only once, when you press Generate. "
-                + ("Leave empty to keep the stored secret; it is never shown again."
-                   if editing else "It is stored encrypted and never shown again.")
+                + (
+                    "Leave empty to keep the stored secret; it is never shown again."
+                    if editing
+                    else "It is stored encrypted and never shown again."
+                )
             ),
             "step": "Number of invoices that will be synced for each sync step (1–1000; default 100).",
             "auto_sync": (

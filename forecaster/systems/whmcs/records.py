@@ -173,14 +173,26 @@ def plain_paid_fields(raw: dict, tz: ZoneInfo | None = None) -> tuple | None:
     whmcs_id = get("id")
     number = get("invoicenum")
     if (
-        whmcs_id.__class__ is not int or not 0 < whmcs_id < 2**63
+        whmcs_id.__class__ is not int
+        or not 0 < whmcs_id < 2**63
         or get("status") != "Paid"
-        or number.__class__ is not str or len(number) > 100 or number != number.strip()
+        or number.__class__ is not str
+        or len(number) > 100
+        or number != number.strip()
     ):
         return None
     day, paid, currency, *numbers = fields = (
-        get("date"), get("datepaid"), get("currencycode"), get("subtotal"), get("tax"),
-        get("tax2"), get("credit"), get("total"), get("taxrate"), get("taxrate2"))
+        get("date"),
+        get("datepaid"),
+        get("currencycode"),
+        get("subtotal"),
+        get("tax"),
+        get("tax2"),
+        get("credit"),
+        get("total"),
+        get("taxrate"),
+        get("taxrate2"),
+    )
     try:
         if not _PLAIN("|".join(fields)):  # join() refuses anything but str
             return None
@@ -197,6 +209,7 @@ def plain_paid_fields(raw: dict, tz: ZoneInfo | None = None) -> tuple | None:
 
 
 # --- field readers: each raises ValueError with a reason that quotes no client data ----------
+
 
 def _id(value: object) -> int:
     if isinstance(value, bool):

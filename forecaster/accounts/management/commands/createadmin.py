@@ -35,7 +35,8 @@ class Command(BaseCommand):
             password_validation.validate_password(password, user)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
-        User.objects.create_user(username=username, email=email, password=password,
-                                 is_staff=not viewer, is_superuser=not viewer)
+        User.objects.create_user(
+            username=username, email=email, password=password, is_staff=not viewer, is_superuser=not viewer
+        )
         role = "viewer" if viewer else "administrator"
         self.stdout.write(f"Created {role} {username}.")

@@ -21,7 +21,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "--reencrypt-only", action="store_true",
+            "--reencrypt-only",
+            action="store_true",
             help="Do not generate a key; re-encrypt with the newest configured key.",
         )
 
@@ -42,7 +43,8 @@ class Command(BaseCommand):
                 unreadable.append(system.name)
         if unreadable:
             raise CommandError(
-                "Cannot decrypt the secret of: " + ", ".join(unreadable)
+                "Cannot decrypt the secret of: "
+                + ", ".join(unreadable)
                 + ". Re-enter it on the system's Edit page first. Nothing changed."
             )
         if not options["reencrypt_only"]:

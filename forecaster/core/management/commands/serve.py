@@ -24,9 +24,12 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
         parser.add_argument("--port", type=int, default=8000, help="Port to listen on.")
         parser.add_argument("--threads", type=int, default=8, help="Web server threads.")
-        parser.add_argument("--no-worker", action="store_true",
-                            help="Do not start the background worker and scheduler "
-                                 "(when you run `forecaster db_worker` separately).")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not start the background worker and scheduler "
+            "(when you run `forecaster db_worker` separately).",
+        )
 
     def handle(self, *args, host: str, port: int, threads: int, no_worker: bool, **options):
         from waitress import create_server
@@ -42,18 +45,26 @@ class Command(BaseCommand):
         children: list[subprocess.Popen] = []
         stop = threading.Event()
         if not no_worker:
-            children.append(subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", "forecaster", "db_worker", "--no-reload",
-                 "--no-startup-delay", "--worker-id", f"serve-{port}"]
-            ))
+            children.append(
+                subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                    [
+                        sys.executable,
+                        "-m",
+                        "forecaster",
+                        "db_worker",
+                        "--no-reload",
+                        "--no-startup-delay",
+                        "--worker-id",
+                        f"serve-{port}",
+                    ]
+                )
+            )
             scheduler = _scheduler_loop()
             if scheduler is not None:
-                threading.Thread(target=scheduler, args=(stop,), daemon=True,
-                                 name="scheduler").start()
+                threading.Thread(target=scheduler, args=(stop,), daemon=True, name="scheduler").start()
 
         try:
-            server = create_server(application, host=host, port=port, threads=threads,
-                                   ident="forecaster")
+            server = create_server(application, host=host, port=port, threads=threads, ident="forecaster")
         except OSError as exc:
             for child in children:
                 child.terminate()

@@ -24,23 +24,36 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="report", required=True, metavar="REPORT")
         rev = sub.add_parser("revenue", help="Paid revenue in the base currency.")
-        rev.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
-                         help="First day included (invoice date, or date paid with --basis paid).")
+        rev.add_argument(
+            "--from",
+            dest="date_from",
+            metavar="YYYY-MM-DD",
+            help="First day included (invoice date, or date paid with --basis paid).",
+        )
         rev.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="Last day included.")
         rev.add_argument("--by", choices=GROUPINGS, default="month")
         rev.add_argument("--system", metavar="SYSTEM", help="A system's id or exact name (default: all).")
         rev.add_argument("--format", dest="fmt", choices=("table", "json", "csv"), default="table")
-        rev.add_argument("--basis", choices=BASES, default="invoice",
-                         help="Date invoices by their invoice date (default) or their date paid.")
+        rev.add_argument(
+            "--basis",
+            choices=BASES,
+            default="invoice",
+            help="Date invoices by their invoice date (default) or their date paid.",
+        )
 
     def handle(self, *args, **opts) -> None:
         if opts["report"] != "revenue":  # argparse already refuses others; kept for call_command
             raise CommandError(f"unknown report {opts['report']!r}")
         try:
-            params = parse_report_params({
-                "from": opts.get("date_from"), "to": opts.get("date_to"), "by": opts.get("by"),
-                "system": opts.get("system"), "basis": opts.get("basis"),
-            })
+            params = parse_report_params(
+                {
+                    "from": opts.get("date_from"),
+                    "to": opts.get("date_to"),
+                    "by": opts.get("by"),
+                    "system": opts.get("system"),
+                    "basis": opts.get("basis"),
+                }
+            )
         except ParamError as exc:
             raise CommandError(str(exc)) from None
         report = revenue(params.date_from, params.date_to, params.by, params.system_id, params.basis)

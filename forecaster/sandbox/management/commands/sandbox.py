@@ -135,9 +135,7 @@ class Command(BaseCommand):
                 port=options["port"], legacy_strings=options["legacy_strings"], tls=tls,
             )  # fmt: skip
         except OSError as exc:
-            raise CommandError(
-                f"cannot listen on {options['host']}:{options['port']}: {exc}"
-            ) from exc
+            raise CommandError(f"cannot listen on {options['host']}:{options['port']}: {exc}") from exc
         paid = len(state.ids("Paid"))
         write = self.stdout.write
         write(

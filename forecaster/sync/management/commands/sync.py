@@ -35,12 +35,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("system", nargs="?", help="The system's id or exact name.")
-        parser.add_argument("--full", action="store_true",
-                            help="Full sync: re-read every paid invoice (continues an interrupted one).")
-        parser.add_argument("--restart", action="store_true",
-                            help="With --full: start over instead of continuing an interrupted full sync.")
-        parser.add_argument("--auto", action="store_true",
-                            help="Sync every system with automatic synchronization on (for cron/systemd).")
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Full sync: re-read every paid invoice (continues an interrupted one).",
+        )
+        parser.add_argument(
+            "--restart",
+            action="store_true",
+            help="With --full: start over instead of continuing an interrupted full sync.",
+        )
+        parser.add_argument(
+            "--auto",
+            action="store_true",
+            help="Sync every system with automatic synchronization on (for cron/systemd).",
+        )
 
     def handle(self, *args, system: str | None, full: bool, restart: bool, auto: bool, **options):
         if auto == bool(system):
@@ -61,8 +70,7 @@ class Command(BaseCommand):
         finally:
             restore()
 
-    def _run(self, system: str | None, full: bool, restart: bool, auto: bool,
-             stop: threading.Event) -> None:
+    def _run(self, system: str | None, full: bool, restart: bool, auto: bool, stop: threading.Event) -> None:
         if auto:
             systems = list(AccountingSystem.objects.filter(auto_sync=True))
             targets = [(s, auto_mode(s)) for s in systems]
@@ -77,8 +85,14 @@ class Command(BaseCommand):
             if stop.is_set():
                 break
             try:
-                run = run_sync(target, mode, SyncRun.Trigger.CLI if not auto else SyncRun.Trigger.SCHEDULE,
-                               on_progress=self._progress_for(target), stop=stop, resume=not restart)
+                run = run_sync(
+                    target,
+                    mode,
+                    SyncRun.Trigger.CLI if not auto else SyncRun.Trigger.SCHEDULE,
+                    on_progress=self._progress_for(target),
+                    stop=stop,
+                    resume=not restart,
+                )
             except AlreadyRunning as exc:
                 failures.append(str(exc))
                 continue
@@ -109,8 +123,9 @@ class Command(BaseCommand):
             bar = "#" * filled + "-" * (width - filled)
             of = f" of {total}" if total else ""
             self.stdout.write(
-                f"\r{system.name}: [{bar}] step {run.step}{of}, "
-                f"{run.inserted} new, {run.removed} removed ", ending="")
+                f"\r{system.name}: [{bar}] step {run.step}{of}, {run.inserted} new, {run.removed} removed ",
+                ending="",
+            )
             self.stdout.flush()
             self._bar_shown = True
 

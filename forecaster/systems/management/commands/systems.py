@@ -71,18 +71,35 @@ class Command(BaseCommand):
             p.add_argument("--identifier", required=creating, help="The API credential's Identifier.")
             p.add_argument("--description", help="Optional notes.")
             p.add_argument("--step", help="Invoices per sync step, 1–1000 (default 100).")
-            p.add_argument("--auto-sync", dest="auto_sync", action="store_true", default=None,
-                           help="Synchronize automatically once a day.")
-            p.add_argument("--no-auto-sync", dest="auto_sync", action="store_false",
-                           help="No automatic synchronization (default).")
-            p.add_argument("--exchange-rate", dest="exchange_rate",
-                           help="Amounts × rate = base currency (default 1).")
+            p.add_argument(
+                "--auto-sync",
+                dest="auto_sync",
+                action="store_true",
+                default=None,
+                help="Synchronize automatically once a day.",
+            )
+            p.add_argument(
+                "--no-auto-sync",
+                dest="auto_sync",
+                action="store_false",
+                help="No automatic synchronization (default).",
+            )
+            p.add_argument(
+                "--exchange-rate", dest="exchange_rate", help="Amounts × rate = base currency (default 1)."
+            )
             # Present only to refuse it with a clear reason (and to stop prefix matching).
-            p.add_argument("--secret", dest="secret_on_argv", nargs="?", action=_RejectSecret,
-                           default=False, help=argparse.SUPPRESS)
+            p.add_argument(
+                "--secret",
+                dest="secret_on_argv",
+                nargs="?",
+                action=_RejectSecret,
+                default=False,
+                help=argparse.SUPPRESS,
+            )
 
-        add = sub.add_parser("add", help="Add a system; the secret comes from standard input.",
-                             allow_abbrev=False)
+        add = sub.add_parser(
+            "add", help="Add a system; the secret comes from standard input.", allow_abbrev=False
+        )
         add.add_argument("kind", choices=[t.key for t in all_types()], help="The system type.")
         detail_options(add, creating=True)
 
@@ -92,10 +109,18 @@ class Command(BaseCommand):
         edit = sub.add_parser("edit", help="Change a system; unspecified options stay.", allow_abbrev=False)
         edit.add_argument("system", help="The system's id or exact name.")
         detail_options(edit, creating=False)
-        edit.add_argument("--secret-stdin", dest="secret_stdin", action="store_true",
-                          help="Replace the secret with one read from standard input.")
-        edit.add_argument("--reconvert-history", dest="reconvert_history", action="store_true",
-                          help="With a new --exchange-rate: also re-convert the invoices already held.")
+        edit.add_argument(
+            "--secret-stdin",
+            dest="secret_stdin",
+            action="store_true",
+            help="Replace the secret with one read from standard input.",
+        )
+        edit.add_argument(
+            "--reconvert-history",
+            dest="reconvert_history",
+            action="store_true",
+            help="With a new --exchange-rate: also re-convert the invoices already held.",
+        )
 
         delete = sub.add_parser("delete", help="Delete a system and its invoices.", allow_abbrev=False)
         delete.add_argument("system", help="The system's id or exact name.")
@@ -211,41 +236,63 @@ class Command(BaseCommand):
         currency = base_currency()
         for s in AccountingSystem.objects.all():
             t = totals.get(s.pk) or {}
-            rows.append({
-                "id": s.pk,
-                "name": s.name,
-                "type": s.kind,
-                "type_label": s.type_label,
-                "description": s.description,
-                "url": s.url,
-                "identifier": s.identifier,
-                "has_secret": s.has_secret,
-                "step": s.step,
-                "auto_sync": s.auto_sync,
-                "exchange_rate": format(Decimal(s.exchange_rate).normalize(), "f"),
-                "last_sync_at": s.last_sync_at.isoformat() if s.last_sync_at else None,
-                "last_sync_ok": s.last_sync_ok,
-                "last_sync_message": s.last_sync_message,
-                "last_full_sync_at": s.last_full_sync_at.isoformat() if s.last_full_sync_at else None,
-                "invoices": int(t.get("invoices", 0)),
-                "total": fmt(t.get("gross")),
-                "currency": currency,
-            })
+            rows.append(
+                {
+                    "id": s.pk,
+                    "name": s.name,
+                    "type": s.kind,
+                    "type_label": s.type_label,
+                    "description": s.description,
+                    "url": s.url,
+                    "identifier": s.identifier,
+                    "has_secret": s.has_secret,
+                    "step": s.step,
+                    "auto_sync": s.auto_sync,
+                    "exchange_rate": format(Decimal(s.exchange_rate).normalize(), "f"),
+                    "last_sync_at": s.last_sync_at.isoformat() if s.last_sync_at else None,
+                    "last_sync_ok": s.last_sync_ok,
+                    "last_sync_message": s.last_sync_message,
+                    "last_full_sync_at": s.last_full_sync_at.isoformat() if s.last_full_sync_at else None,
+                    "invoices": int(t.get("invoices", 0)),
+                    "total": fmt(t.get("gross")),
+                    "currency": currency,
+                }
+            )
         if options["format"] == "json":
             self.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False))
             return
         if not rows:
             self.stdout.write("No accounting systems yet: forecaster systems add whmcs --help")
             return
-        headers = ["ID", "NAME", "TYPE", "URL", "STEP", "AUTO", "RATE", "LAST SYNC", "INVOICES",
-                   f"TOTAL {currency}"]
-        table = [headers] + [[
-            str(r["id"]), r["name"], r["type_label"], r["url"], str(r["step"]),
-            "on" if r["auto_sync"] else "off", r["exchange_rate"],
-            (r["last_sync_at"][:16].replace("T", " ") + (" ok" if r["last_sync_ok"] else " failed"))
-            if r["last_sync_at"] else "never",
-            str(r["invoices"]), r["total"],
-        ] for r in rows]
+        headers = [
+            "ID",
+            "NAME",
+            "TYPE",
+            "URL",
+            "STEP",
+            "AUTO",
+            "RATE",
+            "LAST SYNC",
+            "INVOICES",
+            f"TOTAL {currency}",
+        ]
+        table = [headers] + [
+            [
+                str(r["id"]),
+                r["name"],
+                r["type_label"],
+                r["url"],
+                str(r["step"]),
+                "on" if r["auto_sync"] else "off",
+                r["exchange_rate"],
+                (r["last_sync_at"][:16].replace("T", " ") + (" ok" if r["last_sync_ok"] else " failed"))
+                if r["last_sync_at"]
+                else "never",
+                str(r["invoices"]),
+                r["total"],
+            ]
+            for r in rows
+        ]
         widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
         numeric = {0, 4, 6, 8, 9}
         for row in table:

@@ -19,8 +19,13 @@ CANARY = "canary-secret-5b1f0c"
 def ok_body(n=1, total=None, start=0, invoices=None):
     if invoices is None:
         invoices = {"invoice": [{"id": i + 1, "subtotal": "10.00", "total": "12.30"} for i in range(n)]}
-    return {"result": "success", "totalresults": total if total is not None else n,
-            "startnumber": start, "numreturned": n, "invoices": invoices}
+    return {
+        "result": "success",
+        "totalresults": total if total is not None else n,
+        "startnumber": start,
+        "numreturned": n,
+        "invoices": invoices,
+    }
 
 
 def js(body, status=200, **headers):
@@ -55,6 +60,7 @@ def client(fake, **kw):
 
 # --- requests ------------------------------------------------------------------------------------
 
+
 def test_credentials_travel_only_in_the_form_encoded_body():
     fake = Fake(js(ok_body()))
     c, _ = client(fake)
@@ -67,8 +73,15 @@ def test_credentials_travel_only_in_the_form_encoded_body():
     assert req.headers["user-agent"].startswith("CommitmentForecaster/")
     form = {k: v[0] for k, v in parse_qs(req.content.decode()).items()}
     assert form == {
-        "identifier": "ident", "secret": CANARY, "responsetype": "json", "action": "GetInvoices",
-        "orderby": "id", "order": "asc", "limitstart": "50", "limitnum": "25", "status": "Paid",
+        "identifier": "ident",
+        "secret": CANARY,
+        "responsetype": "json",
+        "action": "GetInvoices",
+        "orderby": "id",
+        "order": "asc",
+        "limitstart": "50",
+        "limitnum": "25",
+        "status": "Paid",
     }
 
 
@@ -86,11 +99,17 @@ def test_repr_hides_the_secret():
 
 # --- parsing ---------------------------------------------------------------------------------------
 
+
 def test_page_counters_and_decimal_amounts():
-    fake = Fake(httpx.Response(200, content=b'{"result":"success","totalresults":"7","startnumber":"5",'
-                               b'"numreturned":"2","invoices":{"invoice":[{"id":6,"total":12.3},'
-                               b'{"id":"7","total":"1.10"}]}}',
-                               headers={"content-type": "application/json"}))
+    fake = Fake(
+        httpx.Response(
+            200,
+            content=b'{"result":"success","totalresults":"7","startnumber":"5",'
+            b'"numreturned":"2","invoices":{"invoice":[{"id":6,"total":12.3},'
+            b'{"id":"7","total":"1.10"}]}}',
+            headers={"content-type": "application/json"},
+        )
+    )
     c, _ = client(fake)
     page = c.get_invoices(limitstart=5)
     assert (page.total, page.start, page.returned) == (7, 5, 2)
@@ -156,19 +175,32 @@ SETUP_CASES = [
     (js({"result": "error", "message": "Authentication Failed"}, 403), errors.AuthenticationFailed),
     (js({"result": "error", "message": "Invalid IP 203.0.113.9"}, 403), errors.IpNotAllowed),
     (js({"result": "error", "message": "IP Banned"}, 403), errors.IpBanned),
-    (js({"result": "error", "message": 'Invalid Permissions: API action "getinvoices" is not allowed'}, 403),
-     errors.PermissionMissing),
+    (
+        js(
+            {"result": "error", "message": 'Invalid Permissions: API action "getinvoices" is not allowed'},
+            403,
+        ),
+        errors.PermissionMissing,
+    ),
     (js({"status": "error", "message": "Something else"}), errors.WhmcsError),
     (js({"result": "maybe"}), errors.ResponseFormatChanged),
     (html(200), errors.NotAnApi),
     (html(404), errors.NotAnApi),
     (html(403, text="<html>Attention Required! | Cloudflare</html>"), errors.NotAnApi),
     (httpx.Response(301, headers={"location": "https://billing.example/includes/api.php"}), errors.NotAnApi),
-    (httpx.Response(200, text="<?xml version='1.0'?><whmcsapi></whmcsapi>",
-                    headers={"content-type": "text/xml"}), errors.NotAnApi),
+    (
+        httpx.Response(
+            200, text="<?xml version='1.0'?><whmcsapi></whmcsapi>", headers={"content-type": "text/xml"}
+        ),
+        errors.NotAnApi,
+    ),
     (httpx.Response(400, json={"result": "error", "message": "Empty action request"}), errors.WhmcsError),
-    (httpx.Response(403, text="result=error;message=Invalid IP 198.51.100.4",
-                    headers={"content-type": "text/plain"}), errors.IpNotAllowed),
+    (
+        httpx.Response(
+            403, text="result=error;message=Invalid IP 198.51.100.4", headers={"content-type": "text/plain"}
+        ),
+        errors.IpNotAllowed,
+    ),
 ]
 
 
@@ -189,8 +221,12 @@ TRANSIENT_CASES = [
     (html(503), errors.ServerError),
     (js({"result": "error", "message": "db down"}, 500), errors.ServerError),
     (httpx.Response(429, text=""), errors.ServerError),
-    (httpx.Response(200, content=b'{"result":"success","totalres',
-                    headers={"content-type": "application/json"}), errors.BadResponse),
+    (
+        httpx.Response(
+            200, content=b'{"result":"success","totalres', headers={"content-type": "application/json"}
+        ),
+        errors.BadResponse,
+    ),
     (httpx.ConnectTimeout("timed out"), errors.RemoteTimeout),
     (httpx.ReadTimeout("timed out"), errors.RemoteTimeout),
     (httpx.RemoteProtocolError("Server disconnected"), errors.BadResponse),
@@ -248,8 +284,9 @@ def test_no_retry_policy_means_one_request():
 
 def test_redirect_http_to_https_names_the_fix():
     fake = Fake(httpx.Response(301, headers={"location": "https://billing.example/includes/api.php"}))
-    c = WhmcsClient("http://billing.example/includes/api.php", "i", CANARY,
-                    transport=httpx.MockTransport(fake))
+    c = WhmcsClient(
+        "http://billing.example/includes/api.php", "i", CANARY, transport=httpx.MockTransport(fake)
+    )
     result = c.test_connection()
     assert not result.ok and result.kind == "NotAnApi"
     assert "https://billing.example/includes/api.php" in result.fix
@@ -286,7 +323,8 @@ def test_whmcs_error_text_never_echoes_the_secret():
 
 def test_oversized_answer_is_refused():
     big = b'{"result":"success","x":"' + b"a" * (33 * 1024 * 1024) + b'"}'
-    c, _ = client(Fake(httpx.Response(200, content=big, headers={"content-type": "application/json"})),
-                  retry=None)
+    c, _ = client(
+        Fake(httpx.Response(200, content=big, headers={"content-type": "application/json"})), retry=None
+    )
     with pytest.raises(errors.BadResponse):
         c.get_invoices()
