@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "forecaster.sync",
     "forecaster.reports",
     "forecaster.sandbox",
+    "simple_history",
+    "forecaster.costs",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "forecaster.accounts.middleware.LoginRequiredMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "forecaster.urls"

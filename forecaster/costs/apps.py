@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CostsConfig(AppConfig):
+    name = "forecaster.costs"
+    label = "costs"
+    verbose_name = _("Costs and commitments")
+    default_auto_field = "django.db.models.BigAutoField"
