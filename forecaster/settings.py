@@ -12,12 +12,14 @@ FORECASTER_ALLOW_PRIVATE_URLS  0 refuses WHMCS URLs on loopback/private networks
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from forecaster.documents.config import storages_setting as documents_storage_setting
 from forecaster.lib.env import (
     env_bool,
     env_int,
@@ -67,6 +69,7 @@ INSTALLED_APPS = [
     "forecaster.sandbox",
     "simple_history",
     "forecaster.costs",
+    "forecaster.documents",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +178,15 @@ STATICFILES_DIRS = [
     ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/chartjs", PROJECT_DIR / "node_modules" / "chart.js" / "dist"),
 ]
+# Document files (PDFs): local disk in the data dir by default, or WebDAV / S3 (README
+# "Documents"). The storage API keeps the rest of the code unaware of which.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": documents_storage_setting(os.environ, DATA_DIR),
+}
+# The largest PDF accepted (MB).
+DOCUMENTS_MAX_MB = env_int("FORECASTER_DOCUMENTS_MAX_MB", 25, minimum=1)
 # Static files are served by the app itself (no CDN); WhiteNoise finds them in place.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

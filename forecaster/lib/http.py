@@ -267,11 +267,34 @@ def post_form(
     Raises :class:`OutboundError` when no usable HTTP answer arrives. Any HTTP status (3xx,
     4xx, 5xx) is returned, not raised: what it means is the caller's business.
     """
-    kwargs = {} if timeout is None else {"timeout": httpx.Timeout(timeout)}
+    return request(client, "POST", url, timeout=timeout, max_bytes=max_bytes, data=dict(data))
+
+
+@sensitive_variables("kwargs")
+def request(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    timeout: float | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    **kwargs: object,
+) -> httpx.Response:
+    """Send ``method`` to ``url`` and return the response with its body read (≤ ``max_bytes``).
+
+    ``kwargs`` go to ``httpx.Client.stream`` (``content=``, ``headers=``, ``data=`` …), e.g. a
+    WebDAV upload::
+
+        request(client, "PUT", url, content=chunks, headers={"Content-Length": "1234"})
+
+    Same guarantees and errors as :func:`post_form`.
+    """
+    if timeout is not None:
+        kwargs["timeout"] = httpx.Timeout(timeout)
     try:
-        with client.stream("POST", url, data=dict(data), **kwargs) as streamed:
+        with client.stream(method, url, **kwargs) as streamed:
             declared = streamed.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
+            if method != "HEAD" and declared.isdigit() and int(declared) > max_bytes:
                 raise OutboundError(TOO_LARGE, _too_large(max_bytes))
             chunks: list[bytes] = []
             size = 0
@@ -294,7 +317,7 @@ def post_form(
     )
     # The body is already decoded (gzip…); drop the header so nothing decodes it twice.
     response.headers.pop("content-encoding", None)
-    log.debug("POST %s -> %s (%d bytes)", redact_url(url), response.status_code, len(body))
+    log.debug("%s %s -> %s (%d bytes)", method, redact_url(url), response.status_code, len(body))
     return response
 
 
