@@ -28,6 +28,7 @@ from forecaster.sandbox.data import (
     STATUSES,
     ZERO_DATETIME,
     SandboxState,
+    Transaction,
     datetime_str,
     day_str,
     money,
@@ -41,7 +42,7 @@ LOOPBACK = frozenset({"127.0.0.1", "::1"})
 
 # Actions the sandbox answers. Other real action names exist (so a role can lack them) but
 # are not implemented here.
-IMPLEMENTED = frozenset({"getinvoices", "getinvoice"})
+IMPLEMENTED = frozenset({"getinvoices", "getinvoice", "gettransactions"})
 KNOWN_ACTIONS = IMPLEMENTED | frozenset(
     {
         "addclient", "addinvoicepayment", "applycredit", "createinvoice", "deleteclient",
@@ -64,6 +65,14 @@ _CONTENT_TYPES = {
     "nvp": "text/plain; charset=utf-8",
 }
 _MD5_HEX = re.compile(r"[0-9a-f]{32}")
+# What WHMCS answers for a whole JSON response when one record in it holds malformed UTF-8.
+JSON_ENCODING_ERROR = (
+    "Error generating JSON encoded response: Malformed UTF-8 characters, possibly incorrectly encoded"
+)
+# Appended to the last name of a client with a malformed record: two bytes that are not UTF-8
+# (0xC3 0x28): 0xC3 is carried as a lone surrogate until the XML is encoded with
+# "surrogateescape", so the answer holds the raw byte, as WHMCS's would.
+_BAD_BYTES = "\udcc3("
 _LEADING_INT = re.compile(r"\s*([+-]?\d+)")
 
 
@@ -157,7 +166,10 @@ class Api:
     """The WHMCS API over one :class:`SandboxState`.
 
     ``legacy_strings=True`` renders every value as a string (ids, counters, ``paymethodid``),
-    as older WHMCS versions did (§2); the default is WHMCS 8.x typing.
+    as older WHMCS versions did (§2); the default is WHMCS 8.x typing. ``ignore_orderby=True``
+    behaves like WHMCS before 7.7: ``orderby``/``order`` are ignored and GetInvoices answers in
+    its fixed order (``duedate DESC``). ``page_cap`` returns at most that many rows per
+    GetInvoices request, whatever ``limitnum`` asks.
     """
 
     def __init__(
@@ -167,9 +179,13 @@ class Api:
         *,
         controls: Controls | None = None,
         legacy_strings: bool = False,
+        ignore_orderby: bool = False,
+        page_cap: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.state = state
+        self.ignore_orderby = ignore_orderby
+        self.page_cap = page_cap
         self.policy = policy or AccessPolicy()
         self.controls = controls or Controls()
         self.legacy_strings = legacy_strings
@@ -211,6 +227,8 @@ class Api:
             return self._get_invoices(params, fmt)
         if action == "getinvoice":
             return self._get_invoice(params, fmt)
+        if action == "gettransactions":
+            return self._get_transactions(params, fmt)
         return self._error(fmt, action, _Refusal(f'The sandbox does not implement "{action}"', 200))
 
     def _admit(self, params: Mapping[str, str], ip: str) -> bool:
@@ -270,10 +288,14 @@ class Api:
         # 0, absent or junk → 25 (§2). A negative limit is unconfirmed; we treat it as junk.
         if limit <= 0:
             limit = 25
+        if self.page_cap:
+            limit = min(limit, self.page_cap)
         userid = _php_int(params.get("userid"))
         status = params.get("status", "").strip()
         orderby = params.get("orderby", "").strip().lower()
         order = "desc" if params.get("order", "").strip().lower() == "desc" else "asc"
+        if self.ignore_orderby:
+            orderby, order = "pre-7.7", "desc"
         state = self.state
         with state.lock:
             hook = self.controls.before_getinvoices
@@ -283,10 +305,13 @@ class Api:
                 userid=userid, status=status, orderby=orderby, order=order,
                 start=start, limit=limit,
             )  # fmt: skip
+            bad = state.malformed_clients
+            if fmt == "json" and bad and any(state.userid[r] in bad for r in rows):
+                return self._error(fmt, "getinvoices", _Refusal(JSON_ENCODING_ERROR, 200))
             if fmt == "json" and not self.legacy_strings:
                 body = self._invoices_json(total, start, rows)
                 return ApiResponse(200, body, _CONTENT_TYPES["json"], "getinvoices")
-            invoices = [state.row_dict(r) for r in rows]
+            invoices = [self._malformed(state.row_dict(r), state.userid[r]) for r in rows]
         payload: dict = {
             "result": "success",
             "totalresults": total,
@@ -368,8 +393,12 @@ class Api:
                 # GetInvoice's not-found error says "status", not "result" (§4).
                 missing = _Refusal("Invoice ID Not Found", 200, "status")
                 return self._error(fmt, "getinvoice", missing)
-            inv = state.row_dict(row)
+            if fmt == "json" and state.userid[row] in state.malformed_clients:
+                return self._error(fmt, "getinvoice", _Refusal(JSON_ENCODING_ERROR, 200))
+            inv = self._malformed(state.row_dict(row), state.userid[row])
             paid = state.status[row] == PAID
+            txs = state._transactions(row)
+            items = self._items(inv, state.item_kind(inv["id"]))
         payload = {
             "result": "success",
             "invoiceid": inv["id"],
@@ -391,21 +420,85 @@ class Api:
             "paymentmethod": inv["paymentmethod"],
             "notes": inv["notes"],
             "ccgateway": False,
-            "items": {
-                "item": [
-                    {
-                        "id": inv["id"],
-                        "type": "Hosting",
-                        "relid": 0,
-                        "description": f"Web hosting (invoice {inv['id']})",
-                        "amount": inv["subtotal"],
-                        "taxed": int(inv["taxrate"] != "0.000"),
-                    }
-                ]
-            },
-            "transactions": "",
+            "items": {"item": items},
+            # An empty list is "" here (the official example), not [] (§7 GetInvoice).
+            "transactions": {"transaction": [self._tx_dict(t, inv["userid"]) for t in txs]} if txs else "",
         }
         return self._render(fmt, "getinvoice", payload)
+
+    def _items(self, inv: dict, kind: tuple) -> list[dict]:
+        if not kind:
+            return [
+                {
+                    "id": inv["id"], "type": "Hosting", "relid": 0,
+                    "description": f"Web hosting (invoice {inv['id']})",
+                    "amount": inv["subtotal"], "taxed": int(inv["taxrate"] != "0.000"),
+                }
+            ]  # fmt: skip
+        if kind[0] == "AddFunds":
+            return [{"id": inv["id"], "type": "AddFunds", "relid": 0, "description": "Add Funds",
+                     "amount": inv["subtotal"], "taxed": 0}]  # fmt: skip
+        state = self.state
+        items = []
+        for child in kind[1]:
+            r = state.row_of(child)
+            gross = state.subtotal[r] + state.tax[r] + state.tax2[r]
+            items.append({"id": child, "type": "Invoice", "relid": child, "description": f"Invoice #{child}",
+                          "amount": money(gross), "taxed": 0})  # fmt: skip
+        return items
+
+    def _tx_dict(self, t: Transaction, userid: int) -> dict:
+        # Every value a string, as in the official GetTransactions example (§7).
+        return {
+            "id": str(t.id),
+            "userid": str(userid),
+            "currency": "0",
+            "gateway": "banktransfer",
+            "date": datetime_str(t.secs),
+            "description": t.description,
+            "amountin": money(t.amountin),
+            "fees": "0.00",
+            "amountout": money(t.amountout),
+            "rate": "1.00000",
+            "transid": f"TX{t.id}",
+            "invoiceid": str(t.invoice_id),
+            "refundid": str(t.refundid),
+        }
+
+    def _get_transactions(self, params: Mapping[str, str], fmt: str) -> ApiResponse:
+        # Filters invoiceid, clientid, transid; no paging: unfiltered, every transaction (§7).
+        state = self.state
+        invoice_id = _php_int(params.get("invoiceid"))
+        userid = _php_int(params.get("clientid"))
+        transid = params.get("transid", "").strip()
+        with state.lock:
+            if invoice_id:
+                try:
+                    row = state.row_of(invoice_id)
+                    txs = state._transactions(row) if state.is_visible(row) else []
+                except KeyError:
+                    txs = []
+            else:
+                txs = state.all_transactions(userid=userid)
+            if transid:
+                txs = [t for t in txs if f"TX{t.id}" == transid]
+            owners = {t.invoice_id: state.userid[state.row_of(t.invoice_id)] for t in txs}
+            if fmt == "json" and any(u in state.malformed_clients for u in owners.values()):
+                return self._error(fmt, "gettransactions", _Refusal(JSON_ENCODING_ERROR, 200))
+            rows = [self._tx_dict(t, owners[t.invoice_id]) for t in txs]
+        payload = {
+            "result": "success",
+            "totalresults": len(rows),
+            "startnumber": 0,
+            "numreturned": len(rows),
+            "transactions": {"transaction": rows} if rows else [],
+        }
+        return self._render(fmt, "gettransactions", payload)
+
+    def _malformed(self, inv: dict, userid: int) -> dict:
+        if userid in self.state.malformed_clients:
+            inv = {**inv, "lastname": inv["lastname"] + _BAD_BYTES}
+        return inv
 
     # ----- rendering --------------------------------------------------------------------------
 
@@ -421,7 +514,8 @@ class Api:
             text = json.dumps(payload, separators=(",", ":")).replace("/", "\\/")
             body = text.encode()
         elif fmt == "xml":
-            body = _to_xml(action, payload).encode()
+            # A malformed client record reaches XML as the raw bytes (see _BAD_BYTES).
+            body = _to_xml(action, payload).encode("utf-8", "surrogateescape")
         else:
             body = _to_nvp(payload).encode()
         return ApiResponse(200, body, _CONTENT_TYPES[fmt], action)

@@ -117,10 +117,20 @@ class DatasetSpec:
     today: date = DEFAULT_TODAY
     paid_number_format: str = "FV/{YEAR}/{NUMBER}"
     number_width: int = 5  # {NUMBER} is zero-padded to this many digits (0: no padding)
+    # Money cases added on top of the generated invoices (all 0: the data is byte for byte what
+    # it always was). See forecaster/sandbox/README.md, "Money cases".
+    deposits: int = 0  # Add Funds invoices, each spent in full by 1-3 later invoices paid from credit
+    mass_payments: int = 0  # Mass Payment invoices, each paying 2-4 invoices through credit
+    partial_refunds: int = 0  # paid invoices with part of the payment refunded (stay Paid)
+    full_refunds: int = 0  # paid invoices refunded in full (status Refunded)
+    chargebacks: int = 0  # paid invoices whose payment was reversed (status Collections)
 
     def __post_init__(self) -> None:
         if self.invoices < 0 or self.orphans < 0:
             raise ValueError("invoices and orphans must not be negative")
+        cases = (self.deposits, self.mass_payments, self.partial_refunds, self.full_refunds, self.chargebacks)
+        if min(cases) < 0:
+            raise ValueError("the numbers of money cases must not be negative")
         if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
             raise ValueError(f"currency must be a three-letter upper-case code, not {self.currency!r}")
         if self.years < 1:
@@ -195,6 +205,26 @@ def _tax_of(cents: int, thousandths: int) -> int:
     return (cents * thousandths + 50_000) // 100_000
 
 
+# Transaction ids: a paid invoice's payment has the invoice's own id; refunds, reversals and
+# deposits' payments added later count from here.
+EXTRA_TX_IDS = 1_000_000_000
+# Statuses an invoice that was paid can have and still carry its payment (§3 transitions).
+_WAS_PAID = frozenset({2, 4, 5})  # Paid, Refunded, Collections
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """One money movement of an invoice, as GetInvoice/GetTransactions show it (cents)."""
+
+    id: int
+    invoice_id: int
+    secs: int  # when, seconds since EPOCH
+    amountin: int
+    amountout: int
+    refundid: int  # the payment a refund or reversal takes back (0 for a payment)
+    description: str
+
+
 class SandboxState:
     """The invoices and clients of one sandbox, with queries and thread-safe mutations.
 
@@ -252,6 +282,13 @@ class SandboxState:
         self._orphans_by_user: dict[int, list[int]] = {}
         self._sorted_cache: OrderedDict[tuple, tuple[int, tuple[int, array]]] = OrderedDict()
         self._client_profiles: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        # Invoices that are not plain sales, by id: ("AddFunds",) or ("Invoice", child ids).
+        self.kinds: dict[int, tuple] = {}
+        # Transactions beyond the implicit payment of each paid invoice, by invoice id.
+        self.extra_tx: dict[int, list[Transaction]] = {}
+        self._next_tx = EXTRA_TX_IDS
+        # Clients whose record holds malformed UTF-8 (JSON answers containing them fail).
+        self.malformed_clients: set[int] = set()
 
     # ----- building -------------------------------------------------------------------------
 
@@ -459,6 +496,54 @@ class SandboxState:
         with self.lock:
             return {self.id[r]: self._expected(r) for r in self._by_status[PAID]}
 
+    def cash(self, by: str = "month") -> dict[tuple[str, str], Decimal]:
+        """The sandbox's own truth in money: received minus returned (``amountin −
+        amountout`` of every transaction), per period of the transaction's date and currency.
+
+        ``{("2025-03", "USD"): Decimal("1234.56"), ...}``; ``by`` is year, month or day.
+        """
+        out: dict[tuple[str, str], Decimal] = {}
+        with self.lock:
+            for r in self._visible:
+                currency = self.clients[self.userid[r]].currency.code
+                for t in self._transactions(r):
+                    key = (_period(t.secs // 86400, by), currency)
+                    out[key] = out.get(key, Decimal("0.00")) + (t.amountin - t.amountout) * Decimal("0.01")
+        return out
+
+    def revenue_truth(self, basis: str = "invoice", by: str = "month") -> dict[tuple[str, str], tuple]:
+        """Revenue as the product defines it (README, "Money"), computed here independently:
+        ``{(period, currency): (net, tax)}``.
+
+        Sales invoices that were paid (Paid, Refunded, Collections) count in full, net =
+        subtotal, tax = tax + tax2, in the period of their invoice date (``basis="invoice"``) or
+        date paid (``"paid"``); deposits (Add Funds) and Mass Payment invoices do not count.
+        Each refund or reversal counts negative on its own date, split in the invoice's
+        proportion: net = refund × subtotal / gross rounded half-up, tax = refund − net.
+        """
+        out: dict[tuple[str, str], tuple] = {}
+
+        def add(key: tuple[str, str], net: Decimal, tax: Decimal) -> None:
+            old = out.get(key, (Decimal("0.00"), Decimal("0.00")))
+            out[key] = (old[0] + net, old[1] + tax)
+
+        cent = Decimal("0.01")
+        with self.lock:
+            for r in self._visible:
+                if self.status[r] not in _WAS_PAID or self.id[r] in self.kinds:
+                    continue  # never paid, or a deposit or Mass Payment invoice
+                currency = self.clients[self.userid[r]].currency.code
+                day = self.date[r] if basis == "invoice" else self.datepaid[r] // 86400
+                net, tax = self.subtotal[r], self.tax[r] + self.tax2[r]
+                add((_period(day, by), currency), net * cent, tax * cent)
+                gross = net + tax
+                for t in self._transactions(r):
+                    if t.amountout and gross:
+                        back = t.amountout * cent
+                        back_net = (back * net / gross).quantize(cent, rounding=ROUND_HALF_UP)
+                        add((_period(t.secs // 86400, by), currency), -back_net, -(back - back_net))
+        return out
+
     def _expected(self, row: int) -> dict:
         client = self.clients[self.userid[row]]
         cents = Decimal("0.01")
@@ -575,14 +660,126 @@ class SandboxState:
                 self._number(row, now)
             self.updated[row] = now
 
-    def refund(self, invoice_id: int, *, when: datetime | None = None) -> None:
-        """Mark refunded now (or ``when``); ``datepaid`` and the number stay."""
+    def refund(
+        self, invoice_id: int, *, when: datetime | None = None, amount: Decimal | str | None = None
+    ) -> None:
+        """Refund now (or ``when``): a transaction with ``amountout`` taking back ``amount`` of
+        the money paid (all of what is left when ``None``). Refunding everything marks the
+        invoice Refunded (``datepaid`` and the number stay); a part leaves it Paid."""
         with self.lock:
             row = self.row_of(invoice_id)
             now = self._tick(when)
-            self._move(row, REFUNDED)
-            self.date_refunded[row] = now
+            left = self._refundable(row)
+            cents = left if amount is None else _cents(amount)
+            if cents > left:
+                raise ValueError(f"only {money(left)} of invoice {invoice_id} can be refunded")
+            if cents > 0:
+                self._add_tx(invoice_id, now, 0, cents, "Refund")
+            if cents == left:
+                self._move(row, REFUNDED)
+                self.date_refunded[row] = now
             self.updated[row] = now
+
+    def chargeback(self, invoice_id: int, *, when: datetime | None = None) -> None:
+        """A payment reversal (chargeback) now (or ``when``): the money paid goes back out in a
+        reversal transaction and the status becomes Collections (§3, payment reversals)."""
+        with self.lock:
+            row = self.row_of(invoice_id)
+            now = self._tick(when)
+            left = self._refundable(row)
+            if left > 0:
+                self._add_tx(invoice_id, now, 0, left, "Payment Reversal")
+            self._move(row, COLLECTIONS)
+            self.updated[row] = now
+
+    def _refundable(self, row: int) -> int:
+        paid = sum(t.amountin - t.amountout for t in self._transactions(row))
+        return max(paid, 0)
+
+    def _add_tx(self, invoice_id: int, secs: int, amountin: int, amountout: int, what: str) -> None:
+        self._next_tx += 1
+        refundid = invoice_id if amountout else 0  # the payment's transaction id (see transactions)
+        tx = Transaction(self._next_tx, invoice_id, secs, amountin, amountout, refundid, what)
+        self.extra_tx.setdefault(invoice_id, []).append(tx)
+
+    def transactions(self, invoice_id: int) -> list[Transaction]:
+        """The invoice's transactions, oldest first; ``KeyError`` if there is no such invoice.
+
+        A paid invoice with money to pay (``total`` > 0) has its payment (transaction id = the
+        invoice id, on ``datepaid``); one paid wholly from credit has none. Refunds, reversals
+        and the like follow. Invoices generated Refunded or Collections carry their refund or
+        reversal of the whole payment (on ``date_refunded``, or 30 days after payment).
+        """
+        with self.lock:
+            return self._transactions(self.row_of(invoice_id))
+
+    def _transactions(self, row: int) -> list[Transaction]:
+        invoice_id = self.id[row]
+        paid = self.datepaid[row]
+        txs: list[Transaction] = []
+        if paid and self.total[row] > 0 and (self.status[row] in _WAS_PAID or invoice_id in self.extra_tx):
+            txs.append(Transaction(invoice_id, invoice_id, paid, self.total[row], 0, 0, "Invoice Payment"))
+        extra = self.extra_tx.get(invoice_id, [])
+        if txs and not extra and self.status[row] in (REFUNDED, COLLECTIONS):
+            # Generated refunds and chargebacks: the whole payment went back.
+            back = self.date_refunded[row] or min(paid + 30 * 86400, self._clock)
+            what = "Refund" if self.status[row] == REFUNDED else "Payment Reversal"
+            txs.append(
+                Transaction(EXTRA_TX_IDS - invoice_id, invoice_id, back, 0, txs[0].amountin, invoice_id, what)
+            )
+        txs.extend(extra)
+        return txs
+
+    def all_transactions(self, *, userid: int = 0) -> list[Transaction]:
+        """Every transaction of visible invoices (of one client when ``userid``), by id."""
+        with self.lock:
+            rows = self._visible if not userid else [r for r in self._visible if self.userid[r] == userid]
+            txs = [t for r in rows for t in self._transactions(r)]
+            return sorted(txs, key=lambda t: t.id)
+
+    def item_kind(self, invoice_id: int) -> tuple:
+        """``()`` for a sale, ``("AddFunds",)`` for a deposit, ``("Invoice", [ids])`` for a
+        Mass Payment invoice and the invoices it pays."""
+        return self.kinds.get(invoice_id, ())
+
+    def mark_malformed(self, invoice_id: int) -> int:
+        """Give the client of this invoice a record with malformed UTF-8: every JSON answer that
+        contains one of its invoices then fails (§ "Error generating JSON encoded response").
+        Returns the client id."""
+        with self.lock:
+            userid = self.userid[self.row_of(invoice_id)]
+            self.malformed_clients.add(userid)
+            return userid
+
+    def add_deposit(self, *, userid: int, amount: Decimal | str, when: datetime) -> int:
+        """An Add Funds invoice of ``amount`` paid at ``when`` (no tax): client credit."""
+        with self.lock:
+            invoice_id = self.add_invoice(
+                userid=userid, subtotal=amount, status="Paid", invoice_date=when.date(), paid_at=when
+            )
+            self.kinds[invoice_id] = ("AddFunds",)
+            return invoice_id
+
+    def add_mass_payment(self, child_ids: list[int], *, when: datetime) -> int:
+        """A Mass Payment invoice paying the Unpaid ``child_ids`` (one client): it is paid at
+        ``when`` with money, and the children are paid from the credit it brings."""
+        with self.lock:
+            rows = [self.row_of(c) for c in child_ids]
+            userid = self.userid[rows[0]]
+            gross = [self.subtotal[r] + self.tax[r] + self.tax2[r] for r in rows]
+            mass = self.add_invoice(
+                userid=userid,
+                subtotal=money(sum(gross)),
+                status="Paid",
+                invoice_date=when.date(),
+                paid_at=when,
+            )
+            self.kinds[mass] = ("Invoice", list(child_ids))
+            for child, r, g in zip(child_ids, rows, gross, strict=True):
+                self.credit[r] = g
+                self.total[r] = 0
+                self.pay(child, when=when)
+            return mass
 
     def cancel(self, invoice_id: int, *, when: datetime | None = None) -> None:
         """Mark cancelled now (or ``when``)."""
@@ -660,12 +857,15 @@ class SandboxState:
         invoice_date: date | None = None,
         notes: str = "",
         paymentmethod: str = "banktransfer",
+        paid_at: datetime | None = None,
+        from_credit: bool = False,
     ) -> int:
         """Create an invoice with the next id (above every existing one); returns its id.
 
         Taxes are computed exclusive and rounded half-up; ``total = subtotal + tax + tax2 -
-        credit``. A ``"Paid"`` status is applied through :meth:`pay`, so it gets a
-        ``datepaid`` and an invoicenum.
+        credit``. A ``"Paid"`` status is applied through :meth:`pay` (at ``paid_at``, or now),
+        so it gets a ``datepaid`` and an invoicenum. ``from_credit`` pays it wholly from client
+        credit: ``credit`` = the gross amount, ``total`` 0, and no payment transaction.
         """
         with self.lock:
             if userid is None:
@@ -676,7 +876,7 @@ class SandboxState:
             day = self.today_day if invoice_date is None else _day(invoice_date)
             sub, r1, r2 = _cents(subtotal), _thousandths(taxrate), _thousandths(taxrate2)
             tax, tax2 = _tax_of(sub, r1), _tax_of(sub, r2)
-            cred = _cents(credit)
+            cred = sub + tax + tax2 if from_credit else _cents(credit)
             if notes not in self.note_texts:
                 self.note_texts.append(notes)
             row = self._append(
@@ -690,7 +890,7 @@ class SandboxState:
             invoice_id = self.id[row]
             if status == "Paid":
                 self._move(row, UNPAID)
-                self.pay(invoice_id)
+                self.pay(invoice_id, when=paid_at)
             else:
                 self._move(row, _STATUS_CODE[status])
             return invoice_id
@@ -810,7 +1010,66 @@ def generate(spec: DatasetSpec) -> SandboxState:
     s.num_seq = array("i", bytes(4 * count))
     _number_paid(s, datepaid)
     s._build_indexes()
+    s._next_tx = EXTRA_TX_IDS + (s.id[-1] if count else 0)
+    if any((spec.deposits, spec.mass_payments, spec.partial_refunds, spec.full_refunds, spec.chargebacks)):
+        _add_money_cases(s, random.Random(f"forecaster-sandbox-cases:{spec.seed}"))
     return s
+
+
+def _add_money_cases(state: SandboxState, rng: random.Random) -> None:
+    """Deposits, mass payments, refunds and chargebacks on top of the generated invoices, each
+    as WHMCS books it (docs/whmcs-api-notes.md). Dates are in the past, before the clock."""
+    spec = state.spec
+    clients = list(state.clients)
+    first, last = state.today_day - spec.years * 365 + 30, state.today_day - 3
+    cap = state._clock - 1
+
+    def moment(day: int) -> datetime:
+        secs = min(day * 86400 + 36_000 + rng.randrange(20_000), cap)
+        return datetime(2000, 1, 1) + timedelta(seconds=secs)
+
+    def sale(userid: int, day: int, **kwargs: object) -> int:
+        (r1, r2), _ = state._client_profiles[clients.index(userid)]
+        price = _PRICES[rng.randrange(len(_PRICES))]
+        return state.add_invoice(
+            userid=userid, subtotal=money(price), taxrate=rate(r1), taxrate2=rate(r2),
+            invoice_date=_as_date(day), **kwargs,
+        )  # fmt: skip
+
+    for _ in range(spec.deposits):
+        userid = rng.choice(clients)
+        day = rng.randrange(first, last - 60)
+        # The invoices later paid from the deposit, then the deposit of exactly their sum.
+        spent = [
+            sale(userid, day + 5 + rng.randrange(55), status="Draft") for _ in range(1 + rng.randrange(3))
+        ]
+        rows = [state.row_of(i) for i in spent]
+        amount = sum(state.subtotal[r] + state.tax[r] + state.tax2[r] for r in rows)
+        state.add_deposit(userid=userid, amount=money(amount), when=moment(day))
+        for invoice_id, r in zip(spent, rows, strict=True):
+            state.credit[r] = state.subtotal[r] + state.tax[r] + state.tax2[r]
+            state.total[r] = 0
+            state._move(r, UNPAID)
+            state.pay(invoice_id, when=moment(state.date[r]))
+    for _ in range(spec.mass_payments):
+        userid = rng.choice(clients)
+        day = rng.randrange(first, last - 30)
+        children = [sale(userid, day + rng.randrange(10)) for _ in range(2 + rng.randrange(3))]
+        state.add_mass_payment(children, when=moment(day + 12 + rng.randrange(15)))
+    paid = [i for i in state.ids("Paid") if i not in state.kinds and state.total[state.row_of(i)] > 0]
+    picked = rng.sample(paid, min(len(paid), spec.partial_refunds + spec.full_refunds + spec.chargebacks))
+    for n, invoice_id in enumerate(picked):
+        row = state.row_of(invoice_id)
+        paid_at = state.datepaid[row]
+        back = min(paid_at + 86400 * (3 + rng.randrange(60)), cap)
+        when = datetime(2000, 1, 1) + timedelta(seconds=max(back, paid_at + 1))
+        if n < spec.partial_refunds:
+            part = max(1, state.total[row] * (1 + rng.randrange(3)) // 4)
+            state.refund(invoice_id, when=when, amount=money(part))
+        elif n < spec.partial_refunds + spec.full_refunds:
+            state.refund(invoice_id, when=when)
+        else:
+            state.chargeback(invoice_id, when=when)
 
 
 def _make_clients(state: SandboxState, rng: random.Random) -> None:
@@ -888,6 +1147,11 @@ def _day(value: date) -> int:
 
 def _secs(value: datetime) -> int:
     return _day(value.date()) * 86400 + value.hour * 3600 + value.minute * 60 + value.second
+
+
+def _period(day: int, by: str) -> str:
+    text = day_str(day)
+    return {"year": text[:4], "month": text[:7], "day": text}[by]
 
 
 def _as_date(day: int) -> date:

@@ -160,11 +160,16 @@ class SandboxServer:
         host: str = "127.0.0.1",
         port: int = 8765,
         legacy_strings: bool = False,
+        ignore_orderby: bool = False,
+        page_cap: int | None = None,
         tls: ssl.SSLContext | None = None,
     ) -> None:
         self.state = state
         self.controls = controls or Controls()
-        self.api = Api(state, policy, controls=self.controls, legacy_strings=legacy_strings)
+        self.api = Api(
+            state, policy, controls=self.controls, legacy_strings=legacy_strings,
+            ignore_orderby=ignore_orderby, page_cap=page_cap,
+        )  # fmt: skip
         self.policy = self.api.policy
         self.requests = RequestLog()
         self._connections: set[socket.socket] = set()
@@ -188,6 +193,15 @@ class SandboxServer:
     def paid_invoices(self) -> dict[int, dict]:
         """What a correct sync must end with; see ``SandboxState.paid_invoices``."""
         return self.state.paid_invoices()
+
+    def cash(self, by: str = "month") -> dict:
+        """Money received minus returned per (period, currency); see ``SandboxState.cash``."""
+        return self.state.cash(by)
+
+    def revenue_truth(self, basis: str = "invoice", by: str = "month") -> dict:
+        """Revenue by the product's definition per (period, currency): ``(net, tax)``; see
+        ``SandboxState.revenue_truth``."""
+        return self.state.revenue_truth(basis, by)
 
     def unban(self, ip: str | None = None) -> None:
         """Lift the failed-login ban of ``ip`` (or of every IP)."""

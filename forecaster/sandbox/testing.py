@@ -26,8 +26,10 @@ Both give a :class:`~forecaster.sandbox.server.SandboxServer`, already serving:
 ``state``
     the data, changeable between or during requests: ``pay(id)``, ``refund(id)``,
     ``cancel(id)``, ``delete(id)``, ``set_status(id, status)``, ``set_amounts(id, ...)``,
-    ``add_invoice(...) -> id``, ``delete_client(userid)``; reads: ``ids(status=None)``,
-    ``invoice(id)`` (as GetInvoices renders it), ``client(userid)``.
+    ``add_invoice(...) -> id``, ``delete_client(userid)``, ``refund(id, amount=None)``,
+    ``chargeback(id)``, ``add_deposit(...)``, ``add_mass_payment(ids, when=...)``,
+    ``mark_malformed(id)``; reads: ``ids(status=None)``, ``invoice(id)`` (as GetInvoices
+    renders it), ``client(userid)``, ``transactions(id)``, ``item_kind(id)``.
 ``controls``
     faults (:class:`~forecaster.sandbox.faults.Controls`): ``latency_ms``, ``fail_every``,
     ``html_every``, ``truncate_every``, ``fail_next(kind, times)``, ``before_getinvoices``
@@ -41,6 +43,9 @@ Both give a :class:`~forecaster.sandbox.server.SandboxServer`, already serving:
     ``sb.policy.permissions = set()`` makes it fail with ``Invalid Permissions``.
 ``unban(ip=None)``
     lift the ban that three failed logins cause.
+``cash(by="month")``, ``revenue_truth(basis="invoice", by="month")``
+    the sandbox's own truth: money received minus returned per (period, currency), and
+    revenue by the product's definition per (period, currency) as ``(net, tax)``.
 
 The dataset is generated in the test's process (about 7 s per million invoices); for
 benchmarks that measure memory, run ``forecaster sandbox`` as a separate process instead.
@@ -78,19 +83,35 @@ def running_sandbox(
     access_key: str | None = None,
     legacy_strings: bool = False,
     tls: ssl.SSLContext | None = None,
+    deposits: int = 0,
+    mass_payments: int = 0,
+    partial_refunds: int = 0,
+    full_refunds: int = 0,
+    chargebacks: int = 0,
+    ignore_orderby: bool = False,
+    page_cap: int | None = None,
+    malformed_utf8_invoices: Iterable[int] = (),
 ) -> Iterator[SandboxServer]:
     """Serve a fresh sandbox on a free loopback port for the duration of the ``with`` block.
 
     ``allowed_ips=None`` switches the IP allow-list off; ``permissions`` lists the lower-case
     actions the API role allows; ``tls`` (an ``ssl.SSLContext`` with a certificate loaded)
     serves HTTPS, e.g. with a self-signed certificate to test TLS verification.
+    ``deposits``, ``mass_payments``, ``partial_refunds``, ``full_refunds``, ``chargebacks``
+    add those money cases; ``ignore_orderby`` answers like WHMCS before 7.7; ``page_cap``
+    caps the rows per page; ``malformed_utf8_invoices`` gives those invoices' clients a record
+    that JSON cannot encode (see the sandbox README).
     """
     state = generate(
         DatasetSpec(
             invoices=invoices, seed=seed, currency=currency,
             mixed_currencies=mixed_currencies, orphans=orphans, today=today,
+            deposits=deposits, mass_payments=mass_payments, partial_refunds=partial_refunds,
+            full_refunds=full_refunds, chargebacks=chargebacks,
         )
     )  # fmt: skip
+    for invoice_id in malformed_utf8_invoices:
+        state.mark_malformed(invoice_id)
     policy = AccessPolicy(
         identifier=identifier,
         secret=secret,
@@ -98,7 +119,10 @@ def running_sandbox(
         allowed_ips=None if allowed_ips is None else set(allowed_ips),
         access_key=access_key,
     )
-    server = SandboxServer(state, policy=policy, port=0, legacy_strings=legacy_strings, tls=tls)
+    server = SandboxServer(
+        state, policy=policy, port=0, legacy_strings=legacy_strings, tls=tls,
+        ignore_orderby=ignore_orderby, page_cap=page_cap,
+    )  # fmt: skip
     with server:
         yield server
 

@@ -318,7 +318,13 @@ def test_get_invoice_and_its_status_quirk(client):
         first = sb.state.ids("Paid")[0]
         body = call(sb, client=client, action="GetInvoice", invoiceid=first).json()
         assert body["result"] == "success" and body["invoiceid"] == first
-        assert body["balance"] == "0.00" and body["transactions"] == ""
+        assert body["balance"] == "0.00"
+        # Its payment: one transaction of the total (none when it was paid from credit).
+        total = sb.state.invoice(first)["total"]
+        if total == "0.00":
+            assert body["transactions"] == ""
+        else:
+            assert [t["amountin"] for t in body["transactions"]["transaction"]] == [total]
         missing = call(sb, client=client, action="GetInvoice", invoiceid=999_999)
         assert missing.status_code == 200
         assert missing.json() == {"status": "error", "message": "Invoice ID Not Found"}

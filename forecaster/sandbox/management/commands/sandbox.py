@@ -24,7 +24,8 @@ from forecaster.sandbox.server import SandboxServer, install_signal_handlers
 
 class Command(BaseCommand):
     help = (
-        "Serve a WHMCS-compatible API (GetInvoices) with realistic, deterministic invoices, "
+        "Serve a WHMCS-compatible API (GetInvoices, GetInvoice, GetTransactions) with realistic, "
+        "deterministic invoices, "
         "for demos, tests and benchmarks."
     )
     # No database is involved: skip the checks so a million-invoice sandbox starts at once.
@@ -53,6 +54,35 @@ class Command(BaseCommand):
         data.add_argument(
             "--legacy-strings", action="store_true",
             help="answer every value as a string, like old WHMCS versions",
+        )  # fmt: skip
+
+        cases = parser.add_argument_group("money cases (see the sandbox README)")
+        for name, what in (
+            ("deposits", "Add Funds deposits, each spent by later invoices paid from credit"),
+            ("mass-payments", "Mass Payment invoices, each paying 2-4 invoices through credit"),
+            ("partial-refunds", "paid invoices with part of the payment refunded (they stay Paid)"),
+            ("full-refunds", "paid invoices refunded in full (status Refunded)"),
+            ("chargebacks", "paid invoices whose payment was reversed (status Collections)"),
+        ):
+            cases.add_argument(f"--{name}", type=int, default=0, metavar="N", help=f"add N {what}")
+        cases.add_argument(
+            "--all-cases", type=int, default=0, metavar="N",
+            help="shorthand: N of each money case above (explicit options win)",
+        )  # fmt: skip
+        cases.add_argument(
+            "--malformed-utf8-invoice", type=int, action="append", default=[], metavar="ID",
+            help="the client of invoice ID holds malformed UTF-8: every JSON page with its "
+            "invoices answers 'Error generating JSON encoded response' (XML works); repeatable",
+        )  # fmt: skip
+
+        paging = parser.add_argument_group("paging quirks")
+        paging.add_argument(
+            "--ignore-orderby", action="store_true",
+            help="behave like WHMCS before 7.7: ignore orderby/order (fixed order duedate DESC)",
+        )  # fmt: skip
+        paging.add_argument(
+            "--page-cap", type=int, default=0, metavar="N",
+            help="return at most N invoices per GetInvoices request, whatever limitnum asks",
         )  # fmt: skip
 
         access = parser.add_argument_group("access")
@@ -93,10 +123,15 @@ class Command(BaseCommand):
                 invoices=options["invoices"], seed=options["seed"],
                 currency=str(options["currency"]).upper(),
                 mixed_currencies=options["mixed_currencies"], orphans=options["orphans"],
-                today=options["today"],
+                today=options["today"], **{
+                    key: options[key] or options["all_cases"]
+                    for key in ("deposits", "mass_payments", "partial_refunds", "full_refunds", "chargebacks")
+                },
             )  # fmt: skip
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if options["page_cap"] < 0:
+            raise CommandError("--page-cap must not be negative")
         allow = options["allow_ip"]
         policy = AccessPolicy(
             identifier=options["identifier"],
@@ -129,10 +164,16 @@ class Command(BaseCommand):
 
         started = time.monotonic()
         state = generate(spec)
+        for invoice_id in options["malformed_utf8_invoice"]:
+            try:
+                state.mark_malformed(invoice_id)
+            except KeyError:
+                raise CommandError(f"--malformed-utf8-invoice: there is no invoice {invoice_id}") from None
         try:
             server = SandboxServer(
                 state, policy=policy, controls=controls, host=options["host"],
                 port=options["port"], legacy_strings=options["legacy_strings"], tls=tls,
+                ignore_orderby=options["ignore_orderby"], page_cap=options["page_cap"] or None,
             )  # fmt: skip
         except OSError as exc:
             raise CommandError(f"cannot listen on {options['host']}:{options['port']}: {exc}") from exc
