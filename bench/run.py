@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from forecaster.quality.harness import (
+from tests.harness import (
     FORECASTER,
     PROJECT_DIR,
     LiveService,
@@ -122,7 +122,7 @@ class Installation:
     def last_run_seconds(self) -> float:
         """How long the last sync run itself took (its SyncRun's start to finish)."""
         done = subprocess.run(
-            [sys.executable, "-m", "forecaster.quality.dbtool", "runs"],
+            [sys.executable, "-m", "tests.dbtool", "runs"],
             env=self.env,
             cwd=PROJECT_DIR,
             capture_output=True,
@@ -133,7 +133,7 @@ class Installation:
 
     def latency(self, repeat: int) -> dict:
         token = subprocess.run(
-            [sys.executable, "-m", "forecaster.quality.dbtool", "issue-token", "bench"],
+            [sys.executable, "-m", "tests.dbtool", "issue-token", "bench"],
             env=self.env, cwd=PROJECT_DIR, capture_output=True, text=True, check=True,
         ).stdout.strip().splitlines()[-1]  # fmt: skip
         with LiveService(self.data_dir, database_url=self.env.get("DATABASE_URL"), worker=False) as web:
@@ -277,7 +277,16 @@ def _verdict(ok: bool) -> str:
     return "meets" if ok else "**misses**"
 
 
-def render(results: list[dict], info: dict, command: str) -> str:
+def sandbox_speed(generate_count: int, dataset: int) -> dict:
+    """The sandbox's own speed (``bench.sandbox_speed``), in a process of its own."""
+    command = [sys.executable, "-m", "bench.sandbox_speed"]
+    command += ["--generate", str(generate_count), "--dataset", str(dataset)]
+    env = child_env(Path(tempfile.gettempdir()) / "forecaster-bench-unused")
+    done = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def render(results: list[dict], info: dict, command: str, sandbox: dict) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -409,6 +418,17 @@ def render(results: list[dict], info: dict, command: str) -> str:
                     f"{r['full_pg']['seconds'] / r['floor']['seconds']:.2f}× | "
                     f"{r['full_pg']['peak_rss_mb']:.0f} MB |"
                 )
+    lines += [
+        "",
+        "## The sandbox itself",
+        "",
+        "The WHMCS sandbox must not be what these figures measure (`bench/sandbox_speed.py`, in process).",
+        "",
+        f"- Generating {sandbox['generate_invoices']:,} invoices: **{sandbox['generate_seconds']:.1f} s**"
+        f" (target ≤ 10 s for the million-invoice run)",
+        f"- One page of 100 from {sandbox['page_dataset']:,} invoices: **{sandbox['page_median_ms']:.1f} ms**"
+        f" median, {sandbox['page_p95_ms']:.1f} ms 95th percentile (target < 20 ms)",
+    ]
     lines += ["", "## Raw figures", "", "```json", json.dumps(results, indent=1), "```", ""]
     return "\n".join(lines)
 
@@ -432,8 +452,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="forecaster-bench-") as work:
         results = [measure_size(n, args.step, repeat, Path(work), pg_url) for n in sizes]
+    print("[bench] the sandbox's own speed", flush=True)
+    speed = sandbox_speed(max(sizes), min(sizes))
     info = machine()
-    text = render(results, info, command)
+    text = render(results, info, command, speed)
     Path(args.output).write_text(text, encoding="utf-8")
     print(f"[bench] wrote {args.output} in {time.monotonic() - started:.0f} s", flush=True)
     return 0

@@ -12,7 +12,7 @@ Prints ``ready <url>`` once it serves, then answers one line per command read fr
 ``latency MS``     add MS milliseconds to every API answer → ``ok``
 
 End of input (the parent closing the pipe or dying) stops the server. Used by the benchmarks
-and the fault suite (``forecaster.quality.harness.SandboxProcess``) so the sandbox's own work
+and the fault suite (``tests.harness.SandboxProcess``) so the sandbox's own work
 never shares a CPU timeline or a GIL with the process being measured.
 """
 

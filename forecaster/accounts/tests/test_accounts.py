@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
-from forecaster.conftest import PASSWORD, csrf_post
+from tests.clients import PASSWORD, csrf_post
 
 pytestmark = pytest.mark.django_db
 

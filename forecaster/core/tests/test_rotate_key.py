@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from forecaster.lib.crypto import SecretBox
 from forecaster.systems.models import AccountingSystem
+from tests.builders import make_system
 
 SECRET = "rotate-me-canary"
 
@@ -23,10 +24,7 @@ def key_file(tmp_path, monkeypatch):
 
 
 def system(name="A") -> AccountingSystem:
-    s = AccountingSystem(name=name, url="https://w.example.com/includes/api.php", identifier="i")
-    s.set_secret(SECRET)
-    s.save()
-    return s
+    return make_system(name=name, url="https://w.example.com/includes/api.php", identifier="i", secret=SECRET)
 
 
 def test_rotation_prepends_a_key_and_reencrypts_every_secret(db, key_file):

@@ -10,10 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from forecaster.conftest import csrf_post
 from forecaster.reports.models import ApiToken
-
-from .builders import inv, system
+from tests.builders import inv, make_system
+from tests.clients import csrf_post
 
 pytestmark = pytest.mark.django_db
 CANARY = "canary-secret-91d2"
@@ -21,7 +20,7 @@ CANARY = "canary-secret-91d2"
 
 @pytest.fixture
 def data():
-    us = system("US", "1", step=250, auto_sync=True)
+    us = make_system(name="US", rate="1", step=250, auto_sync=True)
     us.set_secret(CANARY)
     us.save()
     inv(us, 1, "2024-01-01", "10.01", "2.30")

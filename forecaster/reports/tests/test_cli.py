@@ -10,15 +10,15 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from .builders import inv, system
+from tests.builders import inv, make_system
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def data():
-    us = system("US", "1")
-    pl = system("Poland", "0.25")
+    us = make_system(name="US", rate="1")
+    pl = make_system(name="Poland", rate="0.25")
     inv(us, 1, "2024-01-01", "10.01", "2.30")
     inv(pl, 1, "2024-01-15", "10.02", "2.31", currency="PLN")
     inv(pl, 2, "2025-02-28", "33.33", "7.67", currency="PLN")

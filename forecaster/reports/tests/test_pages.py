@@ -13,11 +13,10 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from forecaster.conftest import csrf_post
 from forecaster.reports.models import SiteSettings, SystemCurrencyRate, SystemRatePolicy
 from forecaster.sync.models import Invoice
-
-from .builders import inv, system
+from tests.builders import inv, make_system
+from tests.clients import csrf_post
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -26,10 +25,10 @@ CANARY_SECRET = "canary-secret-7f3a9c"
 
 @pytest.fixture
 def data():
-    us = system("US", "1")
+    us = make_system(name="US", rate="1")
     us.set_secret(CANARY_SECRET)
     us.save()
-    pl = system("PL <b>", "0.25")
+    pl = make_system(name="PL <b>", rate="0.25")
     inv(us, 1, "2024-01-01", "10.01", "2.30")
     inv(us, 2, "2024-01-31", "0.05", "0.01", "0.01")
     inv(pl, 1, "2024-01-15", "10.02", "2.31", currency="PLN")

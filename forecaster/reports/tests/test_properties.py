@@ -14,8 +14,7 @@ from forecaster.lib.money import convert
 from forecaster.reports import aggregates
 from forecaster.reports.queries import revenue
 from forecaster.sync.models import PAID, Invoice
-
-from .builders import inv, system
+from tests.builders import inv, make_system
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -52,7 +51,7 @@ def test_totals_are_sums_of_rows_and_of_rounded_invoices(db, system_rates, invoi
 
 
 def check(system_rates, invoices, window):
-    systems = [system(f"S{i}", str(r)) for i, r in enumerate(system_rates)]
+    systems = [make_system(name=f"S{i}", rate=str(r)) for i, r in enumerate(system_rates)]
     for n, (s, day, net, tax, tax2, status, delay) in enumerate(invoices):
         inv(
             systems[s],

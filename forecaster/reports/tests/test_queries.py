@@ -11,8 +11,7 @@ from forecaster.lib.money import convert
 from forecaster.reports.models import SystemCurrencyRate
 from forecaster.reports.queries import revenue, total, totals_by_system
 from forecaster.sync.models import PAID, Invoice
-
-from .builders import inv, system
+from tests.builders import inv, make_system
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -21,10 +20,10 @@ D = Decimal
 @pytest.fixture
 def three_systems():
     """USD at 1, PLN at 0.25 (with a EUR rate too), EUR at 1.0837: odd cents everywhere."""
-    usd = system("US", "1")
-    pln = system("PL", "0.25")
+    usd = make_system(name="US", rate="1")
+    pln = make_system(name="PL", rate="0.25")
     SystemCurrencyRate.objects.create(system=pln, currency="EUR", rate=D("1.08"))
-    eur = system("EU", "1.0837")
+    eur = make_system(name="EU", rate="1.0837")
     inv(usd, 1, "2023-12-31", "100.00", "23.00")
     inv(usd, 2, "2024-01-01", "10.01", "2.30")
     inv(usd, 3, "2024-01-31", "0.05", "0.01", "0.01")
@@ -121,7 +120,7 @@ def test_edge_month_totals_by_day(three_systems):
 
 
 def test_paid_basis_dates_by_date_paid(db):
-    s = system("S")
+    s = make_system(name="S")
     inv(s, 1, "2024-01-30", "10.00", paid="2024-02-02")
     inv(s, 2, "2024-02-03", "5.00", paid="2024-02-03")
     assert [r.period for r in revenue(by="month").rows] == ["2024-01", "2024-02"]
@@ -130,7 +129,7 @@ def test_paid_basis_dates_by_date_paid(db):
 
 
 def test_unpaid_invoices_never_count(db):
-    s = system("S")
+    s = make_system(name="S")
     inv(s, 1, "2024-01-30", "10.00", status="Unpaid")
     inv(s, 2, "2024-01-30", "10.00", status="Refunded")
     assert revenue().rows == []

@@ -11,8 +11,7 @@ from forecaster.reports.models import SiteSettings, SystemCurrencyRate, SystemRa
 from forecaster.reports.queries import revenue
 from forecaster.reports.rates import RateBook, apply_to_history, base_currency, ecb_rate, rate_warnings
 from forecaster.sync.models import Invoice
-
-from .builders import inv, system
+from tests.builders import inv, make_system
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -20,7 +19,7 @@ D = Decimal
 
 def test_rules_in_order_specific_then_base_then_fixed(settings):
     settings.BASE_CURRENCY = "USD"
-    s = system("PL", "0.25")
+    s = make_system(name="PL", rate="0.25")
     SystemCurrencyRate.objects.create(system=s, currency="EUR", rate=D("1.08"))
     book = RateBook(s)
     assert book.rate("EUR", date(2024, 1, 1)) == D("1.080000")
@@ -40,7 +39,7 @@ def test_ecb_rate_on_a_known_date():
 
 def test_ecb_policy_converts_each_invoice_on_its_date(settings):
     settings.BASE_CURRENCY = "USD"
-    s = system("PL", "9")
+    s = make_system(name="PL", rate="9")
     SystemRatePolicy.objects.create(system=s, source="ecb")
     row = inv(s, 1, "2024-01-31", "100.00", "23.00", currency="PLN")
     assert (row.rate, row.net_base, row.tax_base) == (D("0.250104"), D("25.01"), D("5.75"))
@@ -51,14 +50,14 @@ def test_ecb_policy_converts_each_invoice_on_its_date(settings):
 
 
 def test_ecb_policy_keeps_explicit_rates():
-    s = system("PL", "1")
+    s = make_system(name="PL", rate="1")
     SystemRatePolicy.objects.create(system=s, source="ecb")
     SystemCurrencyRate.objects.create(system=s, currency="PLN", rate=D("0.2"))
     assert RateBook(s).rate("PLN", date(2024, 1, 31)) == D("0.200000")
 
 
 def test_several_currencies_on_one_rate_warn():
-    s = system("Mixed", "0.25")
+    s = make_system(name="Mixed", rate="0.25")
     inv(s, 1, "2024-01-02", "10.00", currency="PLN")
     inv(s, 2, "2024-01-02", "10.00", currency="EUR")
     inv(s, 3, "2024-01-02", "10.00", currency="USD")  # the base currency: rate 1, no warning
@@ -71,16 +70,16 @@ def test_several_currencies_on_one_rate_warn():
 
 def test_foreign_currency_at_rate_one_warns(settings):
     settings.BASE_CURRENCY = "USD"
-    s = system("PL", "1")
+    s = make_system(name="PL", rate="1")
     inv(s, 1, "2024-01-02", "10.00", currency="PLN")
     assert "counted 1:1" in str(rate_warnings([s])[0])
-    single = system("US", "1")
+    single = make_system(name="US", rate="1")
     inv(single, 1, "2024-01-02", "10.00", currency="USD")
     assert rate_warnings([single]) == []
 
 
 def test_ecb_policy_silences_the_warning():
-    s = system("Mixed", "0.25")
+    s = make_system(name="Mixed", rate="0.25")
     inv(s, 1, "2024-01-02", "10.00", currency="PLN")
     inv(s, 2, "2024-01-02", "10.00", currency="EUR")
     SystemRatePolicy.objects.create(system=s, source="ecb")
@@ -88,7 +87,7 @@ def test_ecb_policy_silences_the_warning():
 
 
 def test_rate_change_applies_to_history_only_when_asked():
-    s = system("PL", "0.25")
+    s = make_system(name="PL", rate="0.25")
     inv(s, 1, "2024-01-15", "10.02", "2.31", currency="PLN")
     inv(s, 2, "2024-02-15", "100.00", "23.00", currency="PLN", status="Refunded")
     before = revenue(by="year").total

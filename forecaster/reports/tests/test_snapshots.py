@@ -12,8 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from forecaster.reports.models import SystemCurrencyRate
-
-from .builders import inv, system
+from tests.builders import inv, make_system
 
 pytestmark = pytest.mark.django_db
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -23,10 +22,10 @@ SNAPSHOTS = Path(__file__).parent / "snapshots"
 def ledger(settings):
     """Three systems, three currencies, month/year edges, a leap day and unpaid invoices."""
     settings.BASE_CURRENCY = "USD"
-    us = system("US", "1")
-    pl = system("PL", "0.25")
+    us = make_system(name="US", rate="1")
+    pl = make_system(name="PL", rate="0.25")
     SystemCurrencyRate.objects.create(system=pl, currency="EUR", rate="1.0837")
-    eu = system("EU", "1.0837")
+    eu = make_system(name="EU", rate="1.0837")
     rows = [
         (us, 1, "2023-12-31", "100.00", "23.00", "0.00", "USD", "Paid"),
         (us, 2, "2024-01-01", "10.01", "2.30", "0.00", "USD", "Paid"),

@@ -8,13 +8,10 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from forecaster.sandbox.data import DatasetSpec, generate
-from forecaster.sandbox.server import SandboxServer
 from forecaster.sandbox.testing import running_sandbox
 from forecaster.sandbox.tests.helpers import call
 
@@ -71,24 +68,6 @@ def test_mutations_during_concurrent_paging_never_break_a_page():
         finally:
             stop.set()
             mutator.join()
-
-
-def test_a_page_of_100_is_served_fast_from_a_large_dataset():
-    state = generate(DatasetSpec(invoices=100_000, seed=1))
-    with SandboxServer(state, port=0) as sb:
-        params = {
-            "action": "GetInvoices", "identifier": sb.identifier, "secret": sb.secret,
-            "responsetype": "json", "status": "Paid", "orderby": "id", "limitnum": "100",
-        }  # fmt: skip
-        timings = []
-        for start in range(0, 80_000, 4000):
-            began = time.perf_counter()
-            response = sb.api.handle({**params, "limitstart": str(start)}, "127.0.0.1")
-            timings.append(time.perf_counter() - began)
-            assert response.body.count(b'"id":') == 100
-        timings.sort()
-        # Typically about 1 ms; the bound leaves room for a loaded machine.
-        assert timings[len(timings) // 2] < 0.02
 
 
 def test_stop_closes_idle_keep_alive_connections():

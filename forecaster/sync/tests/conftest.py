@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from forecaster.sandbox.testing import running_sandbox
-from forecaster.sync.tests.helpers import make_system
 from forecaster.systems.whmcs.client import WhmcsClient
+from tests.builders import make_system
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from forecaster.sync import engine
 from forecaster.sync.engine import run_sync
 from forecaster.sync.models import Invoice
-from forecaster.sync.tests.helpers import assert_exact, make_system
 from forecaster.systems.whmcs.records import BadRecord, parse_invoice, plain_paid_fields
+from tests.builders import assert_exact, make_system
 
 
 def raw(**over):

@@ -15,7 +15,7 @@ from forecaster.sandbox.testing import running_sandbox
 from forecaster.sync import engine
 from forecaster.sync.engine import run_sync
 from forecaster.sync.models import Invoice, StagedInvoice, SyncRun
-from forecaster.sync.tests.helpers import assert_exact, make_system
+from tests.builders import assert_exact, make_system
 
 pytestmark = pytest.mark.django_db
 

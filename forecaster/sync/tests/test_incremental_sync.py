@@ -8,7 +8,7 @@ import pytest
 
 from forecaster.sync.engine import run_sync
 from forecaster.sync.models import Invoice
-from forecaster.sync.tests.helpers import assert_exact
+from tests.builders import assert_exact
 
 pytestmark = pytest.mark.django_db
 

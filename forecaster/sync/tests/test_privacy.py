@@ -12,8 +12,8 @@ from django.core.management import call_command
 from forecaster.sandbox.testing import running_sandbox
 from forecaster.sync.engine import run_sync
 from forecaster.sync.models import Invoice, QuarantinedRecord
-from forecaster.sync.tests.helpers import make_system
 from forecaster.systems.whmcs.client import WhmcsClient
+from tests.builders import make_system
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from forecaster.conftest import csrf_post
 from forecaster.sync import engine, schedule
 from forecaster.sync.models import SyncRun
-from forecaster.sync.tests.helpers import assert_exact, make_system
+from tests.builders import assert_exact, make_system
+from tests.clients import csrf_post
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 

@@ -10,11 +10,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from forecaster.conftest import csrf_post
 from forecaster.lib import http
 from forecaster.lib.tests.loopback import make_cert, serve, silent_server
 from forecaster.sandbox.testing import running_sandbox
 from forecaster.systems.models import AccountingSystem
+from tests.builders import make_system
+from tests.clients import csrf_post
 
 CANARY = "CANARY-0c1d2e3f-test-connection"
 
@@ -27,10 +28,7 @@ def whmcs():
 
 
 def system_for(url: str, identifier: str = "id", secret: str = CANARY) -> AccountingSystem:
-    s = AccountingSystem(name="Under test", url=url, identifier=identifier)
-    s.set_secret(secret)
-    s.save()
-    return s
+    return make_system(name="Under test", url=url, identifier=identifier, secret=secret)
 
 
 def web_test(client, system) -> str:

@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from forecaster.conftest import csrf_post
 from forecaster.systems.models import AccountingSystem
+from tests.builders import make_system
+from tests.clients import csrf_post
 
 CANARY = "CANARY-7f3e9d1c-secret"
 LIST = "/systems/"
@@ -32,13 +33,9 @@ def valid(**overrides):
     return {k: v for k, v in data.items() if v is not None}
 
 
-def make_system(**kw) -> AccountingSystem:
-    defaults = {"name": "Existing", "url": "https://w.example.com/includes/api.php", "identifier": "id0"}
-    defaults.update(kw)
-    system = AccountingSystem(**defaults)
-    system.set_secret(CANARY)
-    system.save()
-    return system
+def existing(**kw) -> AccountingSystem:
+    kw.setdefault("name", "Existing")
+    return make_system(url="https://w.example.com/includes/api.php", identifier="id0", secret=CANARY, **kw)
 
 
 def assert_no_canary(response):
@@ -159,7 +156,7 @@ def test_rate_with_comma_is_accepted(admin_client):
 
 
 def test_name_must_be_unique_ignoring_case(admin_client):
-    make_system(name="Brand PL")
+    existing(name="Brand PL")
     response = csrf_post(admin_client, CREATE, valid(name="brand pl"))
     assert "already exists" in " ".join(response.context["form"].errors["name"])
     assert AccountingSystem.objects.count() == 1
@@ -181,7 +178,7 @@ def test_unknown_type_is_404(admin_client):
 
 
 def test_edit_form_never_renders_the_secret_and_empty_keeps_it(admin_client):
-    system = make_system()
+    system = existing()
     url = reverse("systems:edit", args=[system.pk])
     page = admin_client.get(url)
     assert_no_canary(page)
@@ -193,14 +190,14 @@ def test_edit_form_never_renders_the_secret_and_empty_keeps_it(admin_client):
 
 
 def test_edit_with_a_new_secret_replaces_it(admin_client):
-    system = make_system()
+    system = existing()
     csrf_post(admin_client, reverse("systems:edit", args=[system.pk]), valid(secret="new-secret-1"))
     system.refresh_from_db()
     assert system.get_secret() == "new-secret-1"
 
 
 def test_edit_errors_change_nothing(admin_client):
-    system = make_system(step=50)
+    system = existing(step=50)
     response = csrf_post(
         admin_client,
         reverse("systems:edit", args=[system.pk]),
@@ -236,7 +233,7 @@ def _hold_invoices(system, n=2):
 
 
 def test_rate_change_asks_about_history_and_defaults_to_future_only(admin_client, monkeypatch):
-    system = make_system()
+    system = existing()
     _hold_invoices(system)
     called = []
     monkeypatch.setattr("forecaster.reports.rates.apply_to_history", lambda s: called.append(s) or 2)
@@ -252,7 +249,7 @@ def test_rate_change_asks_about_history_and_defaults_to_future_only(admin_client
 
 
 def test_no_history_question_without_invoices(admin_client):
-    system = make_system()
+    system = existing()
     form = admin_client.get(reverse("systems:edit", args=[system.pk])).context["form"]
     assert "apply_rate_to" not in form.fields
 
@@ -261,7 +258,7 @@ def test_no_history_question_without_invoices(admin_client):
 
 
 def test_delete_confirms_with_the_invoice_count_and_deletes_on_post(admin_client):
-    system = make_system()
+    system = existing()
     _hold_invoices(system, 3)
     url = reverse("systems:delete", args=[system.pk])
     page = admin_client.get(url)
@@ -273,7 +270,7 @@ def test_delete_confirms_with_the_invoice_count_and_deletes_on_post(admin_client
 
 
 def test_delete_without_csrf_is_refused(admin_client):
-    system = make_system()
+    system = existing()
     response = admin_client.post(reverse("systems:delete", args=[system.pk]))
     assert response.status_code == 403
     assert AccountingSystem.objects.exists()
@@ -283,7 +280,7 @@ def test_delete_without_csrf_is_refused(admin_client):
 
 
 def test_viewer_sees_list_and_details_without_controls(viewer_client):
-    system = make_system()
+    system = existing()
     assert viewer_client.get(reverse("systems:help_whmcs")).status_code == 200
     for url in (LIST, reverse("systems:detail", args=[system.pk])):
         response = viewer_client.get(url)
@@ -295,7 +292,7 @@ def test_viewer_sees_list_and_details_without_controls(viewer_client):
 
 
 def test_viewer_cannot_open_or_post_any_change(viewer_client):
-    system = make_system()
+    system = existing()
     gets = [CREATE, reverse("systems:edit", args=[system.pk]), reverse("systems:delete", args=[system.pk])]
     for url in gets:
         response = viewer_client.get(url)
@@ -310,7 +307,7 @@ def test_viewer_cannot_open_or_post_any_change(viewer_client):
 
 
 def test_anonymous_is_sent_to_login_on_every_systems_url(anon_client):
-    system = make_system()
+    system = existing()
     urls = [LIST, CREATE, reverse("systems:help_whmcs")] + [
         reverse(name, args=[system.pk])
         for name in ("systems:detail", "systems:edit", "systems:delete", "systems:test")
@@ -325,7 +322,7 @@ def test_anonymous_is_sent_to_login_on_every_systems_url(anon_client):
 
 
 def test_test_connection_requires_post(admin_client):
-    system = make_system()
+    system = existing()
     assert admin_client.get(reverse("systems:test", args=[system.pk])).status_code == 405
 
 

@@ -14,8 +14,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from forecaster.quality.harness import LiveService
 from forecaster.sandbox.testing import running_sandbox
+from tests.harness import LiveService
 
 MAX_EXAMPLES = 40
 

@@ -1,9 +1,9 @@
 """Look into a data directory's database from outside, for the fault suite.
 
-    FORECASTER_DATA_DIR=… python -m forecaster.quality.dbtool dump
-    FORECASTER_DATA_DIR=… python -m forecaster.quality.dbtool runs
-    FORECASTER_DATA_DIR=… python -m forecaster.quality.dbtool age-heartbeats MINUTES
-    FORECASTER_DATA_DIR=… python -m forecaster.quality.dbtool issue-token NAME
+    FORECASTER_DATA_DIR=… python -m tests.dbtool dump
+    FORECASTER_DATA_DIR=… python -m tests.dbtool runs
+    FORECASTER_DATA_DIR=… python -m tests.dbtool age-heartbeats MINUTES
+    FORECASTER_DATA_DIR=… python -m tests.dbtool issue-token NAME
 
 ``dump`` prints one JSON object: ``invoices`` (every row of the local copy: system, WHMCS id,
 status and amounts as two-decimal strings), ``duplicates`` (``(system, whmcs_id)`` pairs held

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import httpx
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 FORECASTER = [sys.executable, "-m", "forecaster"]
 # The environment variables that would make a child use someone else's data.
 _INHERITED_DATA_VARS = ("DATABASE_URL", "FORECASTER_DATA_DIR", "DJANGO_SETTINGS_MODULE")

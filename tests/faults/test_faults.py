@@ -16,9 +16,9 @@ from collections import Counter
 
 import pytest
 
-from forecaster.quality.conftest import Site, assert_exact, expected_copy
 from forecaster.sandbox.faults import churn
 from forecaster.sandbox.testing import running_sandbox
+from tests.faults.site import Site, assert_exact, expected_copy
 
 INVOICES = 3000  # about 2 600 paid: 53 pages of 50
 STEP = 50

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from forecaster.quality.harness import PROJECT_DIR, LiveService
+from tests.harness import PROJECT_DIR, LiveService
 
 CHROMIUM = os.environ.get("FORECASTER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

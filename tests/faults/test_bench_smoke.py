@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from forecaster.quality.harness import PROJECT_DIR, child_env
+from tests.harness import PROJECT_DIR, child_env
 
 
 def test_bench_scripts_write_every_figure(tmp_path):
@@ -26,6 +26,7 @@ def test_bench_scripts_write_every_figure(tmp_path):
         "## Peak memory of a full sync",
         "## Sync with nothing new, and with 1 000 new invoices",
         "## Report and page latency",
+        "## The sandbox itself",
     ):
         assert heading in text
     for figure in ("report_month_all", "page_systems_list", "page_revenue_report", "Ratio to floor"):
