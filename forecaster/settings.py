@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "forecaster.systems",
     "forecaster.sync",
     "forecaster.reports",
+    "forecaster.forecasts",
     "forecaster.sandbox",
     "simple_history",
     "forecaster.costs",

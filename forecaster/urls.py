@@ -10,5 +10,6 @@ urlpatterns = [
     path("systems/", include("forecaster.systems.urls")),
     path("sync/", include("forecaster.sync.urls")),
     path("reports/", include("forecaster.reports.urls")),
+    path("forecasts/", include("forecaster.forecasts.urls")),
     path("api/", include("forecaster.reports.api_urls")),
 ]
