@@ -11,12 +11,12 @@ PORT ?= 8000
 export FORECASTER_DATA_DIR ?= $(CURDIR)/data
 
 .PHONY: install run test lint lock bench bench-quick test-postgres test-browser test-faults test-all \
-	chromium clean
+	chromium clean messages compilemessages gettext
 
 # The pytest selection of the everyday suite; the other suites are chosen by marker.
 UNIT_TESTS := -m "not browser and not faults"
 
-install: $(STAMP) $(ASSETS)
+install: $(STAMP) $(ASSETS) compilemessages
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,13 +28,34 @@ $(ASSETS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Translations (CONTRIBUTING.md, "Translations"): one catalogue per app in forecaster/<app>/locale/
+# and forecaster/locale/ for the shared templates and lib. `make messages` collects every marked
+# string into the Polish and Russian catalogues; the compiled .mo files are built at install and
+# never committed.
+LANGS := -l pl -l ru
+gettext:
+	@command -v msgfmt >/dev/null 2>&1 || scripts/apt-install.sh gettext
+
+messages: $(STAMP) gettext
+	@for app in forecaster/*/apps.py; do mkdir -p "$$(dirname $$app)/locale"; done
+	@mkdir -p forecaster/locale
+	cd forecaster && DJANGO_SETTINGS_MODULE=forecaster.settings FORECASTER_DATA_DIR=$(CURDIR)/.test-data \
+		../$(BIN)/django-admin makemessages $(LANGS) --no-location --no-obsolete --no-wrap \
+		--ignore='*/tests/*' --ignore='sandbox/*' --ignore='e2e/*' --ignore='quality/*' -v 0
+	@$(BIN)/python scripts/tidy-po.py forecaster
+	$(MAKE) --no-print-directory compilemessages
+
+compilemessages: $(STAMP) gettext
+	@cd forecaster && DJANGO_SETTINGS_MODULE=forecaster.settings FORECASTER_DATA_DIR=$(CURDIR)/.test-data \
+		../$(BIN)/django-admin compilemessages -v 0
+
 run: install
 	$(BIN)/forecaster serve --host $(HOST) --port $(PORT)
 
 # The unit and integration suite on the embedded SQLite default.
 # The SQLite test database is a file (not the shared in-memory cache), so tests that run
 # syncs in threads meet the same locking as the service: WAL and the busy timeout.
-test: install
+test: install messages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	FORECASTER_DATA_DIR=$(CURDIR)/.test-data \

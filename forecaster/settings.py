@@ -71,15 +71,18 @@ INSTALLED_APPS = [
     "simple_history",
     "forecaster.costs",
     "forecaster.documents",
+    "forecaster.language",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "forecaster.language.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "forecaster.accounts.middleware.LoginRequiredMiddleware",
@@ -100,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "forecaster.accounts.context.roles",
+                "forecaster.language.context.languages",
             ],
         },
     },
@@ -166,7 +170,17 @@ LOGIN_FAILURE_WINDOW_SECONDS = env_int("FORECASTER_LOGIN_FAILURE_WINDOW", 900, m
 AUTO_SYNC_TIME = env_str("FORECASTER_AUTO_SYNC_TIME", "03:30")
 FULL_RECONCILE_DAYS = env_int("FORECASTER_FULL_RECONCILE_DAYS", 7, minimum=1)
 
-LANGUAGE_CODE = "en-us"
+# The web UI speaks English, Polish and Russian: the language a user stored (menu switcher),
+# else the language cookie, else the browser's Accept-Language, else English. The CLI stays
+# English. Catalogues: one per app in forecaster/<app>/locale/, and forecaster/locale/ for the
+# shared templates and lib (CONTRIBUTING.md, "Translations").
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("pl", "Polish"), ("ru", "Russian")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# Dates and numbers in each language's format (forecaster/formats overrides English and Polish
+# short dates so text and date inputs agree). Downloads (CSV, JSON) keep machine formats.
+FORMAT_MODULE_PATH = ["forecaster.formats"]
 TIME_ZONE = env_str("FORECASTER_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

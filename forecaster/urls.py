@@ -1,15 +1,18 @@
 from django.urls import include, path
 
-from forecaster.core.views import healthz
+from forecaster.core.views import favicon, healthz
 from forecaster.reports import views as report_views
 
 urlpatterns = [
     path("", report_views.dashboard, name="home"),
     path("healthz", healthz, name="healthz"),
+    # Browsers and tools that ignore <link rel="icon"> ask for /favicon.ico.
+    path("favicon.ico", favicon),
     path("accounts/", include("forecaster.accounts.urls")),
     path("systems/", include("forecaster.systems.urls")),
     path("sync/", include("forecaster.sync.urls")),
     path("reports/", include("forecaster.reports.urls")),
     path("forecasts/", include("forecaster.forecasts.urls")),
     path("api/", include("forecaster.reports.api_urls")),
+    path("language/", include("forecaster.language.urls")),
 ]

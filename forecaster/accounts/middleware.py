@@ -6,7 +6,13 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 
-PUBLIC_PREFIXES = ("/accounts/login/", "/accounts/setup/", "/" + settings.STATIC_URL.lstrip("/"))
+PUBLIC_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/setup/",
+    "/language/",  # the language switcher on the login page
+    "/favicon.ico",
+    "/" + settings.STATIC_URL.lstrip("/"),
+)
 
 
 class LoginRequiredMiddleware:
