@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from forecaster.accounts.models import LoginFailure
 
@@ -52,24 +53,24 @@ class ThrottledLoginForm(AuthenticationForm):
 class AdminCreationForm(forms.Form):
     """The first administrator account (and later ones, from the Users page)."""
 
-    username = forms.CharField(max_length=150, help_text="The name you log in with.")
-    email = forms.EmailField(required=False, help_text="Optional; for your own records.")
+    username = forms.CharField(max_length=150, help_text=_("The name you log in with."))
+    email = forms.EmailField(required=False, help_text=_("Optional; for your own records."))
     password1 = forms.CharField(
-        label="Password",
+        label=_("Password"),
         widget=forms.PasswordInput(render_value=False),
         strip=False,
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label="Password again",
+        label=_("Password again"),
         widget=forms.PasswordInput(render_value=False),
         strip=False,
-        help_text="Type the same password again, to catch a typo.",
+        help_text=_("Type the same password again, to catch a typo."),
     )
     role = forms.ChoiceField(
-        choices=[("admin", "Administrator"), ("viewer", "Viewer")],
+        choices=[("admin", _("Administrator")), ("viewer", _("Viewer"))],
         initial="admin",
-        help_text="Administrators manage systems, secrets, syncs and users; viewers only read.",
+        help_text=_("Administrators manage systems, secrets, syncs and users; viewers only read."),
     )
 
     def __init__(self, *args, fixed_role: str | None = None, **kwargs):
@@ -82,14 +83,14 @@ class AdminCreationForm(forms.Form):
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
         if get_user_model().objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError("A user with this name already exists.")
+            raise forms.ValidationError(_("A user with this name already exists."))
         return username
 
     def clean(self):
         data = super().clean()
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         elif p1:
             user = get_user_model()(username=data.get("username", ""), email=data.get("email", ""))
             try:

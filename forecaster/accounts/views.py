@@ -6,6 +6,7 @@ from django.contrib.auth.views import LoginView
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -28,15 +29,15 @@ class ForecasterLoginView(LoginView):
 def setup(request):
     """First start: create the administrator account. Closed once any user exists."""
     if not no_users_yet():
-        raise Http404("Setup is finished.")
+        raise Http404(_("Setup is finished."))
     form = AdminCreationForm(request.POST or None, fixed_role="admin")
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             if not no_users_yet():  # a second browser finished first
-                raise Http404("Setup is finished.")
+                raise Http404(_("Setup is finished."))
             user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Administrator account created. Next: connect a WHMCS system.")
+        messages.success(request, _("Administrator account created. Next: connect a WHMCS system."))
         return redirect("systems:list")
     return render(request, "accounts/setup.html", {"form": form})
 
@@ -48,7 +49,7 @@ def users(request):
     form = AdminCreationForm(request.POST or None, initial={"role": "viewer"})
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        messages.success(request, f"User {user.username} created.")
+        messages.success(request, _("User %(name)s created.") % {"name": user.username})
         return redirect("accounts:users")
     people = get_user_model().objects.order_by("username")
     return render(request, "accounts/users.html", {"form": form, "people": people})
@@ -59,9 +60,9 @@ def users(request):
 def deactivate_user(request, pk: int):
     person = get_object_or_404(get_user_model(), pk=pk)
     if person == request.user:
-        messages.error(request, "You cannot deactivate your own account.")
+        messages.error(request, _("You cannot deactivate your own account."))
     else:
         person.is_active = False
         person.save(update_fields=["is_active"])
-        messages.success(request, f"User {person.username} can no longer log in.")
+        messages.success(request, _("User %(name)s can no longer log in.") % {"name": person.username})
     return redirect("accounts:users")

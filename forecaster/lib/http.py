@@ -42,6 +42,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import certifi
 import httpcore
 import httpx
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
 from forecaster import __version__
@@ -322,7 +323,9 @@ def request(
 
 
 def _too_large(max_bytes: int) -> str:
-    return f"The server's answer is larger than {max_bytes // (1024 * 1024)} MB; refused."
+    return gettext("The server's answer is larger than %(size)s MB; refused.") % {
+        "size": max_bytes // (1024 * 1024)
+    }
 
 
 # --- translating failures into words -------------------------------------------------------------
@@ -345,39 +348,51 @@ def translate(exc: BaseException, url: str = "") -> OutboundError | None:
     >>> translate(httpx.ConnectTimeout("timed out")).kind
     'timeout'
     """
-    host = urlsplit(url).hostname or "the server" if url else "the server"
+    host = urlsplit(url).hostname or gettext("the server") if url else gettext("the server")
     for link in _chain(exc):
         if isinstance(link, BlockedAddress):
             return OutboundError(
                 BLOCKED,
-                f"{link.host} resolves to {link.address}, a {link.reason}; connections there are "
-                "not allowed.",
+                gettext("%(host)s resolves to %(address)s, a %(reason)s; connections there are not allowed.")
+                % {"host": link.host, "address": link.address, "reason": link.reason},
             )
         if isinstance(link, ResolveError | socket.gaierror):
-            return OutboundError(DNS, f"The host name {host} could not be resolved (DNS).")
+            return OutboundError(
+                DNS, gettext("The host name %(host)s could not be resolved (DNS).") % {"host": host}
+            )
         if isinstance(link, ssl.SSLCertVerificationError):
             code = getattr(link, "verify_code", None)
             if code in _TLS_HOSTNAME_CODES:
                 return OutboundError(
                     TLS_HOSTNAME,
-                    f"The TLS certificate of {host} is for another host name (host name mismatch).",
+                    gettext("The TLS certificate of %(host)s is for another host name (host name mismatch).")
+                    % {"host": host},
                 )
             if code in _TLS_EXPIRED_CODES:
-                return OutboundError(TLS_UNTRUSTED, f"The TLS certificate of {host} has expired.")
+                return OutboundError(
+                    TLS_UNTRUSTED, gettext("The TLS certificate of %(host)s has expired.") % {"host": host}
+                )
             return OutboundError(
                 TLS_UNTRUSTED,
-                f"The TLS certificate of {host} is not trusted (self-signed or unknown authority).",
+                gettext("The TLS certificate of %(host)s is not trusted (self-signed or unknown authority).")
+                % {"host": host},
             )
         if isinstance(link, ssl.SSLError):
-            return OutboundError(TLS_OTHER, f"The TLS handshake with {host} failed.")
+            return OutboundError(
+                TLS_OTHER, gettext("The TLS handshake with %(host)s failed.") % {"host": host}
+            )
         if isinstance(link, ConnectionRefusedError):
-            return OutboundError(REFUSED, f"{host} refused the connection (nothing listens there?).")
+            return OutboundError(
+                REFUSED, gettext("%(host)s refused the connection (nothing listens there?).") % {"host": host}
+            )
     if isinstance(exc, httpx.TimeoutException):
-        return OutboundError(TIMEOUT, f"{host} did not answer in time (timeout).")
+        return OutboundError(TIMEOUT, gettext("%(host)s did not answer in time (timeout).") % {"host": host})
     if isinstance(exc, httpx.ConnectError):
-        return OutboundError(REFUSED, f"Could not connect to {host}.")
+        return OutboundError(REFUSED, gettext("Could not connect to %(host)s.") % {"host": host})
     if isinstance(exc, httpx.TransportError):
-        return OutboundError(NETWORK, f"The connection to {host} broke off before a full answer.")
+        return OutboundError(
+            NETWORK, gettext("The connection to %(host)s broke off before a full answer.") % {"host": host}
+        )
     return None
 
 

@@ -3,53 +3,73 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.formats import get_format
+from django.utils.translation import gettext_lazy as _
 
 from forecaster.reports.models import RateSource, SiteSettings, SystemCurrencyRate
 from forecaster.reports.queries import GROUPINGS
 from forecaster.systems.models import AccountingSystem
 
 
+def date_placeholder() -> str:
+    """The reader's date format spelled out for a date box: YYYY-MM-DD, DD.MM.RRRR, ДД.ММ.ГГГГ."""
+    pattern = get_format("SHORT_DATE_FORMAT")
+    letters = {"Y": _("YYYY"), "m": _("MM"), "d": _("DD")}
+    return "".join(str(letters.get(ch, ch)) for ch in pattern)
+
+
+GROUPING_LABELS = {"year": _("Year"), "month": _("Month"), "day": _("Day")}
+
+
 class ReportFilterForm(forms.Form):
     """The revenue page's filter (GET). Validation itself is ``params.parse_report_params``."""
 
     date_from = forms.DateField(
-        label="From",
+        label=_("From"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="First day included; empty = from the first invoice.",
+        localize=True,
+        widget=forms.DateInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        help_text=_("First day included; empty = from the first invoice."),
     )
     date_to = forms.DateField(
-        label="To",
+        label=_("To"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Last day included; empty = up to the last invoice.",
+        localize=True,
+        widget=forms.DateInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        help_text=_("Last day included; empty = up to the last invoice."),
     )
     by = forms.ChoiceField(
-        label="Group by", choices=[(g, g.capitalize()) for g in GROUPINGS], initial="month"
+        label=_("Group by"), choices=[(g, GROUPING_LABELS[g]) for g in GROUPINGS], initial="month"
     )
-    system = forms.ChoiceField(label="System", required=False)
+    system = forms.ChoiceField(label=_("System"), required=False)
     basis = forms.ChoiceField(
-        label="Date by",
+        label=_("Date by"),
         initial="invoice",
-        choices=[("invoice", "Invoice date"), ("paid", "Date paid")],
-        help_text="Which date places an invoice in a period.",
+        choices=[("invoice", _("Invoice date")), ("paid", _("Date paid"))],
+        help_text=_("Which date places an invoice in a period."),
     )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["system"].choices = [("", "All systems")] + [
+        for name in ("date_from", "date_to"):
+            # Typed in the reader's short date format, the same one every page shows dates in.
+            self.fields[name].widget.attrs["placeholder"] = date_placeholder()
+        self.fields["system"].choices = [("", _("All systems"))] + [
             (str(s.pk), s.name) for s in AccountingSystem.objects.only("id", "name")
         ]
 
 
 class RatePolicyForm(forms.Form):
-    source = forms.ChoiceField(label="Rate source", choices=RateSource.choices, widget=forms.RadioSelect)
+    source = forms.ChoiceField(label=_("Rate source"), choices=RateSource.choices, widget=forms.RadioSelect)
 
 
 class CurrencyRateForm(forms.ModelForm):
     # Declared here so lower-case input is upper-cased before the model's A-Z check runs.
     currency = forms.CharField(
-        max_length=3, min_length=3, help_text="The invoice currency code as WHMCS shows it, e.g. PLN."
+        label=_("Currency"),
+        max_length=3,
+        min_length=3,
+        help_text=_("The invoice currency code as WHMCS shows it, e.g. PLN."),
     )
 
     class Meta:
@@ -67,9 +87,11 @@ class CurrencyRateForm(forms.ModelForm):
 class ApplyHistoryField(forms.Form):
     apply_history = forms.BooleanField(
         required=False,
-        label="Also re-convert the invoices already imported",
-        help_text="Unticked: the change applies only to invoices imported from now on; "
-        "reports keep today's figures for the invoices already held.",
+        label=_("Also re-convert the invoices already imported"),
+        help_text=_(
+            "Unticked: the change applies only to invoices imported from now on; "
+            "reports keep today's figures for the invoices already held."
+        ),
     )
 
 
@@ -77,15 +99,18 @@ class SiteSettingsForm(forms.ModelForm):
     base_currency = forms.CharField(
         max_length=3,
         required=False,
-        label="Base currency",
-        help_text="The currency every report is in, e.g. EUR. Empty: the FORECASTER_CURRENCY "
-        "environment setting.",
+        label=_("Base currency"),
+        help_text=_(
+            "The currency every report is in, e.g. EUR. Empty: the FORECASTER_CURRENCY environment setting."
+        ),
     )
     reconvert = forms.BooleanField(
         required=False,
-        label="Re-convert every system's imported invoices now",
-        help_text="Unticked: invoices already imported keep the amounts converted into the "
-        "previous base currency until you re-convert them.",
+        label=_("Re-convert every system's imported invoices now"),
+        help_text=_(
+            "Unticked: invoices already imported keep the amounts converted into the "
+            "previous base currency until you re-convert them."
+        ),
     )
 
     class Meta:
@@ -97,4 +122,6 @@ class SiteSettingsForm(forms.ModelForm):
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What will use this token, e.g. 'BI dashboard'.")
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What will use this token, e.g. 'BI dashboard'.")
+    )

@@ -10,10 +10,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from forecaster.systems.models import AccountingSystem
 
-currency_code = RegexValidator(r"^[A-Z]{3}$", "Enter a three-letter currency code, e.g. EUR.")
+currency_code = RegexValidator(r"^[A-Z]{3}$", _("Enter a three-letter currency code, e.g. EUR."))
 
 
 class DailyRevenue(models.Model):
@@ -46,8 +47,8 @@ class DailyRevenue(models.Model):
 
 
 class RateSource(models.TextChoices):
-    FIXED = "fixed", "Fixed rates (the system's exchange rate and the per-currency rates below)"
-    ECB = "ecb", "ECB daily reference rates on each invoice date (per-currency rates still win)"
+    FIXED = "fixed", _("Fixed rates (the system's exchange rate and the per-currency rates below)")
+    ECB = "ecb", _("ECB daily reference rates on each invoice date (per-currency rates still win)")
 
 
 class SystemRatePolicy(models.Model):
@@ -69,7 +70,7 @@ class SystemCurrencyRate(models.Model):
         max_digits=18,
         decimal_places=6,
         validators=[MinValueValidator(Decimal("0.000001"))],
-        help_text="Amounts in this currency × rate = amounts in the base currency.",
+        help_text=_("Amounts in this currency × rate = amounts in the base currency."),
     )
 
     class Meta:
@@ -89,7 +90,7 @@ class SiteSettings(models.Model):
         max_length=3,
         blank=True,
         validators=[currency_code],
-        help_text="The currency reports are in. Empty: FORECASTER_CURRENCY from the environment.",
+        help_text=_("The currency reports are in. Empty: FORECASTER_CURRENCY from the environment."),
     )
 
     def __str__(self) -> str:
@@ -97,7 +98,7 @@ class SiteSettings(models.Model):
 
     @classmethod
     def load(cls) -> SiteSettings:
-        obj, _ = cls.objects.get_or_create(pk=1)
+        obj, _created = cls.objects.get_or_create(pk=1)
         return obj
 
 
@@ -111,9 +112,9 @@ def hash_token(token: str) -> str:
 class ApiToken(models.Model):
     """A bearer token for the read-only JSON API. Only its SHA-256 is stored."""
 
-    name = models.CharField(max_length=100, help_text="What uses this token, e.g. 'BI dashboard'.")
+    name = models.CharField(max_length=100, help_text=_("What uses this token, e.g. 'BI dashboard'."))
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    hint = models.CharField(max_length=12, editable=False, help_text="The token's first characters.")
+    hint = models.CharField(max_length=12, editable=False, help_text=_("The token's first characters."))
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

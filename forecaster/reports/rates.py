@@ -28,7 +28,9 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from forecaster.lib.display import rate_text
 from forecaster.lib.money import convert
 
 RATE_PLACES = Decimal("0.000001")
@@ -95,6 +97,37 @@ def ecb_rate(currency: str, base: str, day: date) -> Decimal | None:
         return Decimal(repr(conv.convert(1, "EUR", code, date=day)))
 
     return quantize_rate(eur_to(base) / eur_to(currency))
+
+
+def ecb_rate_used(currency: str, base: str, day: date) -> tuple[Decimal | None, date | None]:
+    """The ECB rate an invoice dated ``day`` gets, and the date of the published figure it
+    comes from: after the last day of the shipped history, that last day (never ``day``
+    itself, which the history cannot contain).
+
+    >>> ecb_rate_used("PLN", "USD", date(2999, 1, 1))[1] <= date.today()
+    True
+    """
+    if currency == base:
+        return ONE, None
+    conv = _ecb()
+    if currency not in conv.currencies or base not in conv.currencies:
+        return None, None
+    used = day
+    for code in (currency, base):
+        bounds = conv.bounds.get(code)
+        if bounds is not None and used > bounds.last_date:
+            used = bounds.last_date
+    return ecb_rate(currency, base, used), used
+
+
+def invoices_per_currency(system_id: int) -> dict[str, int]:
+    """How many invoices of a system are held in each currency (one grouped index scan)."""
+    from django.db.models import Count
+
+    from forecaster.sync.models import Invoice
+
+    rows = Invoice.objects.filter(system_id=system_id).values_list("currency").annotate(n=Count("pk"))
+    return {cur: n for cur, n in rows.order_by()}
 
 
 # --- the rate book ---------------------------------------------------------------------------
@@ -265,17 +298,27 @@ def rate_warnings(systems) -> list[RateWarning]:
             out.append(
                 RateWarning(
                     system.pk,
-                    f"{system.name}: invoices in {', '.join(on_fixed)} are all converted with the one "
-                    f"exchange rate {book.fixed} — set a rate per currency, or the report adds "
-                    f"different currencies together.",
+                    _(
+                        "%(system)s: invoices in %(currencies)s are all converted with the one "
+                        "exchange rate %(rate)s — set a rate per currency, or the report adds "
+                        "different currencies together."
+                    )
+                    % {
+                        "system": system.name,
+                        "currencies": ", ".join(on_fixed),
+                        "rate": rate_text(book.fixed),
+                    },
                 )
             )
         elif on_fixed and book.fixed == ONE:
             out.append(
                 RateWarning(
                     system.pk,
-                    f"{system.name}: {on_fixed[0]} invoices are counted 1:1 as {base} — set the "
-                    f"exchange rate if {on_fixed[0]} is not {base}.",
+                    _(
+                        "%(system)s: %(currency)s invoices are counted 1:1 as %(base)s — set the "
+                        "exchange rate if %(currency)s is not %(base)s."
+                    )
+                    % {"system": system.name, "currency": on_fixed[0], "base": base},
                 )
             )
     return out

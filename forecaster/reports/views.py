@@ -11,17 +11,22 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forecaster.accounts.roles import admin_required, is_admin
+from forecaster.lib.display import count_text, money_text
 from forecaster.lib.money import fmt
 from forecaster.reports import exports
 from forecaster.reports.forms import (
@@ -45,8 +50,8 @@ from forecaster.reports.rates import (
     RateBook,
     apply_to_history,
     base_currency,
-    currencies_held,
-    ecb_rate,
+    ecb_rate_used,
+    invoices_per_currency,
     rate_warnings,
 )
 from forecaster.systems.models import AccountingSystem
@@ -73,13 +78,22 @@ def _change(now: Row, before: Row) -> str | None:
     if not before.net:
         return None
     pct = (now.net - before.net) / before.net * 100
-    return f"{pct:+.1f}%"
+    return number_format(round(pct, 1), decimal_pos=1, force_grouping=True).join(
+        ("+" if pct > 0 else "", "%")
+    )
 
 
 def _chart(rows: list[Row], currency: str) -> dict:
-    """Chart data for ``json_script``: amounts as 2-decimal strings (the browser only draws)."""
+    """Chart data for ``json_script``: amounts as 2-decimal strings (the browser only draws and
+    formats them with the page's language), and the series names in the reader's language."""
     return {
         "currency": currency,
+        "text": {
+            "net": _("Net"),
+            "tax": _("Tax"),
+            "gross": _("Gross"),
+            "invoices": _("invoices"),
+        },
         "labels": [r.period for r in rows],
         "net": [fmt(r.net) for r in rows],
         "tax": [fmt(r.tax) for r in rows],
@@ -95,8 +109,9 @@ def _rows_html(rows: list[Row]) -> str:
     # Every value is escaped or a formatted number.
     return mark_safe(  # noqa: S308
         "".join(
-            f'<tr><td>{esc(r.period)}</td><td class="num">{r.invoices}</td><td class="num">{fmt(r.net)}'
-            f'</td><td class="num">{fmt(r.tax)}</td><td class="num">{fmt(r.gross)}</td></tr>'
+            f'<tr><td>{esc(r.period)}</td><td class="num">{count_text(r.invoices)}</td>'
+            f'<td class="num">{money_text(r.net)}</td><td class="num">{money_text(r.tax)}</td>'
+            f'<td class="num">{money_text(r.gross)}</td></tr>'
             for r in rows
         )
     )
@@ -105,12 +120,17 @@ def _rows_html(rows: list[Row]) -> str:
 def _health(system: AccountingSystem, now) -> tuple[str, str]:
     """``(badge class, label)`` for a system's last sync."""
     if system.last_sync_at is None:
-        return "warn", "never synced"
+        return "warn", _("never synced")
     if system.last_sync_ok is False:
-        return "bad", "failed"
+        return "bad", _("failed")
     if system.auto_sync and now - system.last_sync_at > STALE_AFTER:
-        return "warn", "stale"
-    return "ok", "ok"
+        return "warn", _("stale")
+    return "ok", _("ok")
+
+
+def _span(first: date, last: date) -> str:
+    """``1 Jan – 5 Mar 2026`` in the reader's language."""
+    return f"{date_format(first, 'MONTH_DAY_FORMAT')} – {date_format(last, 'DATE_FORMAT')}"
 
 
 # --- dashboard -------------------------------------------------------------------------------
@@ -139,32 +159,32 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     system_rows = [{"system": s, "health": _health(s, now), "totals": totals.get(s.pk)} for s in systems]
     kpis = [
         {
-            "label": "This month",
-            "sub": f"1 {today:%b} – {today.day} {today:%b %Y}",
+            "label": _("This month"),
+            "sub": _span(today.replace(day=1), today),
             "row": month,
             "before": month_ly,
             "change": _change(month, month_ly),
-            "before_label": "same days last year",
+            "before_label": _("same days last year"),
         },
         {
-            "label": "This year",
-            "sub": f"1 Jan – {today.day} {today:%b %Y}",
+            "label": _("This year"),
+            "sub": _span(today.replace(month=1, day=1), today),
             "row": year,
             "before": year_ly,
             "change": _change(year, year_ly),
-            "before_label": "same period last year",
+            "before_label": _("same period last year"),
         },
         {
-            "label": "Same month last year",
-            "sub": f"1 {last_year:%b} – {last_year.day} {last_year:%b %Y}",
+            "label": _("Same month last year"),
+            "sub": _span(last_year.replace(day=1), last_year),
             "row": month_ly,
             "before": None,
             "change": None,
             "before_label": "",
         },
         {
-            "label": "Same period last year",
-            "sub": f"1 Jan – {last_year.day} {last_year:%b %Y}",
+            "label": _("Same period last year"),
+            "sub": _span(last_year.replace(month=1, day=1), last_year),
             "row": year_ly,
             "before": None,
             "change": None,
@@ -182,27 +202,66 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "warnings": rate_warnings(systems),
             "today": today,
             "chart_from": start,
+            # Nothing held yet: the page shows the next step instead of an empty chart.
+            "has_revenue": any(t["invoices"] for t in totals.values()),
         },
     )
 
 
 # --- revenue report --------------------------------------------------------------------------
+PAGE_ROWS = 400  # rows of the table (and bars of the chart) per page: a year of days fits
+
+
+def _query(request: HttpRequest) -> QueryDict:
+    """The page's query string with ``from``/``to`` typed in the reader's date format (as the
+    filter shows them) turned into ISO dates, the format links, downloads and the API use."""
+    query = request.GET.copy()
+    for key in ("from", "to"):
+        value = (query.get(key) or "").strip()
+        if value:
+            try:
+                parsed = forms.DateField(localize=True).to_python(value)
+            except forms.ValidationError:
+                continue  # left as typed: parse_report_params names the problem
+            query[key] = parsed.isoformat()
+    return query
+
+
 def _report_from_request(request: HttpRequest) -> tuple[Report | None, object, str | None]:
     """``(report, params, error)`` from the query string (same names as the API)."""
     try:
-        params = parse_report_params(request.GET)
+        params = parse_report_params(_query(request))
     except ParamError as exc:
         return None, None, str(exc)
     report = revenue(params.date_from, params.date_to, params.by, params.system_id, params.basis)
     return report, params, None
 
 
+def report_presets(today: date) -> list[tuple[str, dict]]:
+    """The quick periods: ``(label, {"from": ISO, "to": ISO})``. "Last 12 months" is the year
+    up to today (from the same day last year, exclusive), so it never equals "This year"."""
+    return [
+        (_("This year"), {"from": today.replace(month=1, day=1).isoformat(), "to": today.isoformat()}),
+        (
+            _("Last year"),
+            {"from": date(today.year - 1, 1, 1).isoformat(), "to": date(today.year - 1, 12, 31).isoformat()},
+        ),
+        (
+            _("Last 12 months"),
+            {"from": (_same_day_last_year(today) + timedelta(days=1)).isoformat(), "to": today.isoformat()},
+        ),
+        (_("All time"), {}),
+    ]
+
+
 @require_GET
 def revenue_page(request: HttpRequest) -> HttpResponse:
     report, params, error = _report_from_request(request)
+    query = _query(request)
+    query.pop("page", None)
     initial = {
-        "date_from": request.GET.get("from") or None,
-        "date_to": request.GET.get("to") or None,
+        "date_from": params.date_from if params else request.GET.get("from") or None,
+        "date_to": params.date_to if params else request.GET.get("to") or None,
         "by": request.GET.get("by") or "month",
         "system": request.GET.get("system") or "",
         "basis": request.GET.get("basis") or "invoice",
@@ -211,29 +270,25 @@ def revenue_page(request: HttpRequest) -> HttpResponse:
         initial["system"] = str(params.system.pk)
     form = ReportFilterForm(initial=initial)
     systems = [params.system] if params and params.system else list(AccountingSystem.objects.all())
-    today = timezone.localdate()
-    presets = [
-        ("This year", {"from": today.replace(month=1, day=1).isoformat(), "to": today.isoformat()}),
-        (
-            "Last year",
-            {"from": date(today.year - 1, 1, 1).isoformat(), "to": date(today.year - 1, 12, 31).isoformat()},
-        ),
-        ("Last 12 months", {"from": _months_back(today, 11).isoformat(), "to": today.isoformat()}),
-        ("All time", {}),
-    ]
-    query = request.GET.urlencode()
+    rows = report.rows if report else []
+    page = Paginator(rows, PAGE_ROWS, allow_empty_first_page=True).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
     return render(
         request,
         "reports/revenue.html",
         {
             "form": form,
             "report": report,
-            "rows_html": _rows_html(report.rows) if report else "",
+            "rows_html": _rows_html(shown) if report else "",
+            "page": page,
             "error": error,
-            "chart": _chart(report.rows, report.currency) if report else None,
+            "chart": _chart(shown, report.currency) if report else None,
             "warnings": rate_warnings(systems),
-            "query": query,
-            "presets": [(label, _preset_query(request, values)) for label, values in presets],
+            "query": query.urlencode(),
+            "presets": [
+                (label, _preset_query(query, values))
+                for label, values in report_presets(timezone.localdate())
+            ],
             "systems": systems,
             "selected": params.system if params else None,
         },
@@ -241,9 +296,10 @@ def revenue_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _preset_query(request: HttpRequest, values: dict) -> str:
-    q = request.GET.copy()
-    for key in ("from", "to"):
+def _preset_query(query: QueryDict, values: dict) -> str:
+    """The current filters (system, grouping, date basis) with another period."""
+    q = query.copy()
+    for key in ("from", "to", "page"):
         q.pop(key, None)
     q.update(values)
     return q.urlencode()
@@ -269,7 +325,7 @@ def revenue_export(request: HttpRequest, fmt_name: str) -> HttpResponse:
             json.dumps(exports.to_json(report), ensure_ascii=False), content_type="application/json"
         )
     elif fmt_name == "xlsx":
-        title = "Revenue — " + (params.system.name if params.system else "all systems")
+        title = _("Revenue — %(what)s") % {"what": params.system.name if params.system else _("all systems")}
         response = HttpResponse(
             exports.to_xlsx(report, title=title),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -287,7 +343,7 @@ def rates(request: HttpRequest, pk: int) -> HttpResponse:
     system = get_object_or_404(AccountingSystem, pk=pk)
     if request.method == "POST":
         if not is_admin(request.user):
-            raise PermissionDenied("Only an administrator can change exchange rates.")
+            raise PermissionDenied(_("Only an administrator can change exchange rates."))
         return _rates_post(request, system)
     return _rates_page(request, system)
 
@@ -295,18 +351,19 @@ def rates(request: HttpRequest, pk: int) -> HttpResponse:
 def _rates_page(request, system, rate_form=None, status=200) -> HttpResponse:
     book = RateBook(system)
     today = timezone.localdate()
-    held = currencies_held(system.pk)
+    held = invoices_per_currency(system.pk)
     lines = []
     for cur in sorted(set(held) | set(book.specific)):
         choice = book.choice(cur)
-        example = ecb_rate(cur, book.base, today) if choice.kind == "ecb" else None
+        example, example_day = ecb_rate_used(cur, book.base, today) if choice.kind == "ecb" else (None, None)
         lines.append(
             {
                 "currency": cur or "—",
-                "held": cur in held,
+                "held": held.get(cur, 0),
                 "kind": choice.kind,
                 "rate": choice.rate,
                 "example": example,
+                "example_day": example_day,
             }
         )
     return render(
@@ -336,13 +393,15 @@ def _rates_post(request, system) -> HttpResponse:
         if action == "policy":
             form = RatePolicyForm(request.POST)
             if not form.is_valid():
-                messages.error(request, "Choose a rate source.")
+                messages.error(request, _("Choose a rate source."))
                 return redirect("reports:rates", pk=system.pk)
             SystemRatePolicy.objects.update_or_create(
                 system=system, defaults={"source": form.cleaned_data["source"]}
             )
             messages.success(
-                request, "Rate source saved: " + RateSource(form.cleaned_data["source"]).label + "."
+                request,
+                _("Rate source saved: %(source)s.")
+                % {"source": RateSource(form.cleaned_data["source"]).label},
             )
         elif action == "set_rate":
             rate_form = CurrencyRateForm(request.POST)
@@ -352,24 +411,30 @@ def _rates_post(request, system) -> HttpResponse:
             SystemCurrencyRate.objects.update_or_create(
                 system=system, currency=cur, defaults={"rate": rate_form.cleaned_data["rate"]}
             )
-            messages.success(request, f"Rate for {cur} saved.")
+            messages.success(request, _("Rate for %(currency)s saved.") % {"currency": cur})
         elif action == "delete_rate":
-            deleted, _ = SystemCurrencyRate.objects.filter(
+            deleted, _by_model = SystemCurrencyRate.objects.filter(
                 system=system, currency=(request.POST.get("currency") or "")[:3]
             ).delete()
             if deleted:
-                messages.success(request, "Rate removed.")
+                messages.success(request, _("Rate removed."))
         else:
-            messages.error(request, "Unknown action.")
+            messages.error(request, _("Unknown action."))
             return redirect("reports:rates", pk=system.pk)
         if apply_history:
             changed = apply_to_history(system)
-            messages.success(request, f"Re-converted the invoices already imported: {changed} changed.")
+            messages.success(
+                request,
+                _("Re-converted the invoices already imported: %(count)s changed.")
+                % {"count": number_format(changed, force_grouping=True)},
+            )
         else:
             messages.info(
                 request,
-                "The change applies to invoices imported from now on; invoices "
-                "already imported keep their converted amounts.",
+                _(
+                    "The change applies to invoices imported from now on; invoices "
+                    "already imported keep their converted amounts."
+                ),
             )
     return redirect("reports:rates", pk=system.pk)
 
@@ -386,8 +451,14 @@ def site_settings(request: HttpRequest) -> HttpResponse:
                 form.save()
                 if form.cleaned_data.get("reconvert"):
                     count = sum(apply_to_history(s) for s in AccountingSystem.objects.all())
-                    messages.success(request, f"Re-converted imported invoices: {count} changed.")
-            messages.success(request, f"Settings saved. Reports are in {base_currency()}.")
+                    messages.success(
+                        request,
+                        _("Re-converted imported invoices: %(count)s changed.")
+                        % {"count": number_format(count, force_grouping=True)},
+                    )
+            messages.success(
+                request, _("Settings saved. Reports are in %(currency)s.") % {"currency": base_currency()}
+            )
             return redirect("reports:settings")
     else:
         form = SiteSettingsForm(instance=obj)
@@ -438,5 +509,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        messages.success(request, f"Token “{token.name}” revoked; it no longer opens the API.")
+        messages.success(
+            request, _("Token “%(name)s” revoked; it no longer opens the API.") % {"name": token.name}
+        )
     return redirect("reports:tokens")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from forecaster.systems.models import AccountingSystem
 
@@ -13,7 +14,7 @@ PAID = "Paid"
 class InvoiceFields(models.Model):
     """What is kept of one WHMCS invoice — the whitelist of product.md S5, nothing more."""
 
-    number = models.CharField(max_length=100, blank=True, help_text="Invoice (FV) number.")
+    number = models.CharField(max_length=100, blank=True, help_text=_("Invoice (FV) number."))
     date = models.DateField()
     date_paid = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, default=PAID)
@@ -42,7 +43,7 @@ class Invoice(InvoiceFields):
     """
 
     system = models.ForeignKey(AccountingSystem, on_delete=models.CASCADE, related_name="invoices")
-    whmcs_id = models.BigIntegerField(help_text="The invoice id in the accounting system.")
+    whmcs_id = models.BigIntegerField(help_text=_("The invoice id in the accounting system."))
     synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -65,20 +66,20 @@ class SyncRun(models.Model):
     """One synchronization of one system: what was asked, how far it got, how it ended."""
 
     class Mode(models.TextChoices):
-        FULL = "full", "Full sync"
-        INCREMENTAL = "incremental", "Sync"
+        FULL = "full", _("Full sync")
+        INCREMENTAL = "incremental", _("Sync")
 
     class Trigger(models.TextChoices):
-        USER = "user", "User (web)"
-        SCHEDULE = "schedule", "Daily schedule"
-        CLI = "cli", "Command line"
+        USER = "user", _("User (web)")
+        SCHEDULE = "schedule", _("Daily schedule")
+        CLI = "cli", _("Command line")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        INTERRUPTED = "interrupted", "Interrupted"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        INTERRUPTED = "interrupted", _("Interrupted")
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
 
@@ -90,8 +91,8 @@ class SyncRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
-    step = models.PositiveIntegerField(default=0, help_text="Steps done (k of n).")
-    steps_total = models.PositiveIntegerField(null=True, blank=True, help_text="n = ceil(total/Step)")
+    step = models.PositiveIntegerField(default=0, help_text=_("Steps done (k of n)."))
+    steps_total = models.PositiveIntegerField(null=True, blank=True, help_text=_("n = ceil(total/Step)"))
     next_offset = models.PositiveBigIntegerField(default=0)
     requests = models.PositiveIntegerField(default=0)
     pages = models.PositiveIntegerField(default=0)
@@ -107,13 +108,13 @@ class SyncRun(models.Model):
     error_fix = models.CharField(max_length=500, blank=True)
     note = models.CharField(max_length=500, blank=True)
     drift = models.PositiveIntegerField(
-        default=0, help_text="Times the remote changed while paging and a page was re-read."
+        default=0, help_text=_("Times the remote changed while paging and a page was re-read.")
     )
     remote_total = models.BigIntegerField(null=True, blank=True)
     first_total = models.BigIntegerField(null=True, blank=True)
-    last_id = models.BigIntegerField(default=0, help_text="Highest WHMCS id staged so far.")
+    last_id = models.BigIntegerField(default=0, help_text=_("Highest WHMCS id staged so far."))
     stage = models.BigIntegerField(
-        null=True, blank=True, help_text="Key of the staged rows this full sync writes/resumes."
+        null=True, blank=True, help_text=_("Key of the staged rows this full sync writes/resumes.")
     )
     resumed_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

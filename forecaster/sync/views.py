@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from forecaster.accounts.roles import admin_required
@@ -23,12 +24,19 @@ def start(request: HttpRequest, system_id: int) -> HttpResponse:
     system = get_object_or_404(AccountingSystem, pk=system_id)
     mode = request.POST.get("mode", SyncRun.Mode.INCREMENTAL)
     if mode not in SyncRun.Mode.values:
-        return HttpResponse("Unknown sync mode.", status=400)
+        return HttpResponse(_("Unknown sync mode."), status=400)
     try:
         start_sync(system, mode, SyncRun.Trigger.USER)
-        text, level = f"{SyncRun.Mode(mode).label} of {system.name} started.", messages.SUCCESS
-    except AlreadyRunning as exc:
-        text, level = str(exc), messages.WARNING
+        text = _("%(mode)s of %(system)s started.") % {
+            "mode": SyncRun.Mode(mode).label,
+            "system": system.name,
+        }
+        level = messages.SUCCESS
+    except AlreadyRunning:
+        text, level = (
+            _("A sync of %(system)s is already running.") % {"system": system.name},
+            messages.WARNING,
+        )
     if request.headers.get("HX-Request"):
         return render(
             request,

@@ -28,12 +28,15 @@ Catch ``RemoteError`` to handle them all; check ``retryable`` to decide on a ret
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 
 class RemoteError(Exception):
     """Base class. ``str(exc)`` is the message; ``exc.fix`` says what to do."""
 
     retryable: bool = False
-    message: str = "The accounting system could not be reached."
+    message: str = _("The accounting system could not be reached.")
     fix: str = ""
 
     def __init__(self, message: str | None = None, fix: str | None = None) -> None:
@@ -68,11 +71,11 @@ class SetupError(RemoteError):
 
 
 class AuthenticationFailed(SetupError):
-    message = "WHMCS refused the API credentials (Authentication Failed)."
-    fix = (
+    message = _("WHMCS refused the API credentials (Authentication Failed).")
+    fix = _(
         "Check the Username (API Identifier) and Password (API Secret): in WHMCS open "
         "System Settings → Manage API Credentials, generate new credentials if unsure, and "
-        "enter both here."
+        "enter both in this system's connection details."
     )
 
 
@@ -82,19 +85,21 @@ class IpNotAllowed(SetupError):
     def __init__(self, ip: str, message: str | None = None, fix: str | None = None) -> None:
         self.ip = ip
         super().__init__(
-            message or f"WHMCS does not allow API calls from this server's IP address {ip}.",
+            message
+            or gettext("WHMCS does not allow API calls from this server's IP address %(ip)s.") % {"ip": ip},
             fix
-            or (
-                f"In WHMCS open System Settings → General Settings → Security → API IP Access "
-                f"Restriction and add {ip}. (Behind a proxy or CDN, WHMCS sees the proxy's "
+            or gettext(
+                "In WHMCS open System Settings → General Settings → Security → API IP Access "
+                "Restriction and add %(ip)s. (Behind a proxy or CDN, WHMCS sees the proxy's "
                 "address unless Trusted Proxies is set; with IPv6, allow that address too.)"
-            ),
+            )
+            % {"ip": ip},
         )
 
 
 class IpBanned(SetupError):
-    message = "WHMCS has banned this server's IP address (IP Banned), usually after failed logins."
-    fix = (
+    message = _("WHMCS has banned this server's IP address (IP Banned), usually after failed logins.")
+    fix = _(
         "In WHMCS open System Settings → Banned IPs and remove the ban, then check the API "
         "credentials; adding this IP to Whitelisted IPs (System Settings → General Settings → "
         "Security) prevents future bans."
@@ -102,45 +107,45 @@ class IpBanned(SetupError):
 
 
 class PermissionMissing(SetupError):
-    message = "The API credentials work, but their API role may not call GetInvoices."
-    fix = (
+    message = _("The API credentials work, but their API role may not call GetInvoices.")
+    fix = _(
         "In WHMCS open System Settings → Manage API Credentials → API Roles, edit the role of "
         "these credentials and tick Billing → GetInvoices."
     )
 
 
 class NotAnApi(SetupError):
-    message = "The URL did not answer like the WHMCS API."
-    fix = (
+    message = _("The URL did not answer like the WHMCS API.")
+    fix = _(
         "Enter the exact address of the API, ending in /includes/api.php, with https:// if the "
         "site uses it (a redirect, a firewall or a CDN challenge page also cause this)."
     )
 
 
 class TlsError(SetupError):
-    message = "The secure (TLS) connection to WHMCS failed."
-    fix = (
+    message = _("The secure (TLS) connection to WHMCS failed.")
+    fix = _(
         "Make sure WHMCS has a valid certificate for this host name; for a private certificate "
         "authority set FORECASTER_CA_BUNDLE to its PEM file."
     )
 
 
 class ForbiddenAddress(SetupError):
-    message = "The WHMCS host resolves to an address this service never connects to."
-    fix = (
+    message = _("The WHMCS host resolves to an address this service never connects to.")
+    fix = _(
         "Use the public or LAN host name of WHMCS. Link-local, multicast and reserved addresses "
         "are always refused; loopback and private ones need FORECASTER_ALLOW_PRIVATE_URLS=1."
     )
 
 
 class ResponseFormatChanged(SetupError):
-    message = "WHMCS response format changed: the answer lacks fields every GetInvoices answer has."
-    fix = "Check that the URL points at a WHMCS installation; report the WHMCS version to us."
+    message = _("WHMCS response format changed: the answer lacks fields every GetInvoices answer has.")
+    fix = _("Check that the URL points at a WHMCS installation; report the WHMCS version to us.")
 
 
 class WhmcsError(SetupError):
-    message = "WHMCS returned an error."
-    fix = "Check the WHMCS API log (Utilities → Logs → API Log) for details."
+    message = _("WHMCS returned an error.")
+    fix = _("Check the WHMCS API log (Utilities → Logs → API Log) for details.")
 
 
 # --- unreachable: transient for a sync, final for Test connection --------------------------------
@@ -148,8 +153,8 @@ class WhmcsError(SetupError):
 
 class Unreachable(RemoteError):
     retryable = True
-    message = "The WHMCS server could not be reached."
-    fix = "Check the host name in the URL, the server's network and firewall, and that WHMCS is up."
+    message = _("The WHMCS server could not be reached.")
+    fix = _("Check the host name in the URL, the server's network and firewall, and that WHMCS is up.")
 
 
 # --- transient errors (retried) ---------------------------------------------------------------
@@ -160,15 +165,15 @@ class TransientError(RemoteError):
 
 
 class RemoteTimeout(TransientError):
-    message = "WHMCS did not answer in time."
-    fix = "Try again later; if it persists, lower the Step so each request asks for fewer invoices."
+    message = _("WHMCS did not answer in time.")
+    fix = _("Try again later; if it persists, lower the Step so each request asks for fewer invoices.")
 
 
 class ServerError(TransientError):
     """HTTP 5xx or 429. ``retry_after`` is the server's requested wait in seconds, if any."""
 
-    message = "The WHMCS server reported an error."
-    fix = "Try again later; if it persists, check the web server's error log on the WHMCS side."
+    message = _("The WHMCS server reported an error.")
+    fix = _("Try again later; if it persists, check the web server's error log on the WHMCS side.")
 
     def __init__(
         self, message: str | None = None, fix: str | None = None, *, retry_after: float | None = None
@@ -178,8 +183,8 @@ class ServerError(TransientError):
 
 
 class BadResponse(TransientError):
-    message = "WHMCS sent an incomplete or invalid answer."
-    fix = "Try again later; if it persists, lower the Step (large pages can hit PHP limits)."
+    message = _("WHMCS sent an incomplete or invalid answer.")
+    fix = _("Try again later; if it persists, lower the Step (large pages can hit PHP limits).")
 
 
 SETUP_ERRORS = (

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django import forms
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from forecaster.lib.http import address_verdict
@@ -21,7 +22,7 @@ from forecaster.systems.models import AccountingSystem
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _WHMCS_PAGES = {"index.php", "clientarea.php", "cart.php", "login.php", "dologin.php", "admin", "api.php"}
 
-PLAIN_HTTP_WARNING = (
+PLAIN_HTTP_WARNING = _(
     "This URL uses plain http://: the API secret and the invoice data travel unencrypted. "
     "Use https:// unless WHMCS runs on this machine or a trusted private network."
 )
@@ -66,40 +67,42 @@ def clean_api_url(value: str, *, suffix: str, allow_private: bool | None = None)
         allow_private = settings.ALLOW_PRIVATE_URLS
     raw = (value or "").strip()
     if not raw:
-        raise forms.ValidationError("Enter the URL of the WHMCS API.", code="required")
+        raise forms.ValidationError(_("Enter the URL of the WHMCS API."), code="required")
     if any(c.isspace() for c in raw):
-        raise forms.ValidationError("The URL cannot contain spaces.", code="invalid")
+        raise forms.ValidationError(_("The URL cannot contain spaces."), code="invalid")
     if "://" not in raw:
         raise forms.ValidationError(
-            "Start the URL with https:// (or http://). Did you mean %(fix)s?",
+            _("Start the URL with https:// (or http://). Did you mean %(fix)s?"),
             code="scheme",
             params={"fix": suggest_api_url(raw, suffix)},
         )
     parts = urlsplit(raw)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise forms.ValidationError("Only https:// and http:// addresses are supported.", code="scheme")
+        raise forms.ValidationError(_("Only https:// and http:// addresses are supported."), code="scheme")
     if "@" in parts.netloc:
         raise forms.ValidationError(
-            "Remove the user name and password from the URL (the part before “@”): the API "
-            "credentials go in Username and Password below.",
+            _(
+                "Remove the user name and password from the URL (the part before “@”): the API "
+                "credentials go in Username and Password below."
+            ),
             code="userinfo",
         )
     host = parts.hostname or ""
     if not host:
-        raise forms.ValidationError("The URL has no host name.", code="host")
+        raise forms.ValidationError(_("The URL has no host name."), code="host")
     try:
         port = parts.port
     except ValueError:
         port = -1
     if port is not None and not 1 <= port <= 65535:
-        raise forms.ValidationError("The port must be a number from 1 to 65535.", code="port")
+        raise forms.ValidationError(_("The port must be a number from 1 to 65535."), code="port")
     is_ip = address_verdict(host, allow_private=True) != "not an IP address"
     if is_ip:
         reason = address_verdict(host, allow_private=allow_private)
         if reason:
             raise forms.ValidationError(
-                "%(host)s is a %(reason)s; connections there are not allowed.",
+                _("%(host)s is a %(reason)s; connections there are not allowed."),
                 code="address",
                 params={"host": host, "reason": reason},
             )
@@ -110,19 +113,21 @@ def clean_api_url(value: str, *, suffix: str, allow_private: bool | None = None)
             ascii_host = ""
         if not ascii_host or not all(_HOST_LABEL.match(label) for label in ascii_host.split(".")):
             raise forms.ValidationError(
-                "%(host)s is not a valid host name.", code="host", params={"host": host}
+                _("%(host)s is not a valid host name."), code="host", params={"host": host}
             )
     fix = suggest_api_url(raw, suffix)
     if parts.query or parts.fragment or raw.endswith(("?", "#")):
         raise forms.ValidationError(
-            "Remove the “?…” or “#…” part: the API address has none (credentials never go in "
-            "the URL). Did you mean %(fix)s?",
+            _(
+                "Remove the “?…” or “#…” part: the API address has none (credentials never go in "
+                "the URL). Did you mean %(fix)s?"
+            ),
             code="query",
             params={"fix": fix},
         )
     if not parts.path.endswith(suffix) or "//" in parts.path:
         raise forms.ValidationError(
-            "The URL must point at the WHMCS API and end in %(suffix)s. Did you mean %(fix)s?",
+            _("The URL must point at the WHMCS API and end in %(suffix)s. Did you mean %(fix)s?"),
             code="path",
             params={"suffix": suffix, "fix": fix},
         )
@@ -166,43 +171,43 @@ class SystemForm(forms.ModelForm):
     api_path_suffix = "/includes/api.php"
 
     url = forms.CharField(
-        label="URL",
+        label=_("URL"),
         max_length=500,
-        error_messages={"required": "Enter the URL of the WHMCS API."},
+        error_messages={"required": _("Enter the URL of the WHMCS API.")},
     )
     secret = forms.CharField(
-        label="Secret",
+        label=_("Secret"),
         required=False,
         max_length=500,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
     step = forms.IntegerField(
-        label="Step",
+        label=_("Step"),
         initial=100,
         min_value=1,
         max_value=1000,
         error_messages={
-            "invalid": "Enter a whole number from 1 to 1000.",
-            "min_value": "Enter a whole number from 1 to 1000.",
-            "max_value": "Enter a whole number from 1 to 1000.",
-            "required": "Enter a whole number from 1 to 1000.",
+            "invalid": _("Enter a whole number from 1 to 1000."),
+            "min_value": _("Enter a whole number from 1 to 1000."),
+            "max_value": _("Enter a whole number from 1 to 1000."),
+            "required": _("Enter a whole number from 1 to 1000."),
         },
     )
     exchange_rate = CommaDecimalField(
-        label="Exchange rate",
+        label=_("Exchange rate"),
         initial=Decimal("1"),
         max_digits=18,
         decimal_places=6,
         error_messages={
-            "invalid": "Enter a positive number such as 1 or 4.251, with at most 6 decimals.",
-            "required": "Enter the exchange rate (1 when WHMCS bills in the base currency).",
+            "invalid": _("Enter a positive number such as 1 or 4.251, with at most 6 decimals."),
+            "required": _("Enter the exchange rate (1 when WHMCS bills in the base currency)."),
         },
     )
     apply_rate_to = forms.ChoiceField(
-        label="Apply a changed exchange rate",
+        label=_("Apply a changed exchange rate"),
         choices=[
-            (RATE_SCOPE_FUTURE, "only to invoices synced from now on"),
-            (RATE_SCOPE_HISTORY, "also re-convert the invoices already imported"),
+            (RATE_SCOPE_FUTURE, _("only to invoices synced from now on")),
+            (RATE_SCOPE_HISTORY, _("also re-convert the invoices already imported")),
         ],
         initial=RATE_SCOPE_FUTURE,
         required=False,
@@ -235,7 +240,7 @@ class SystemForm(forms.ModelForm):
             del self.fields["apply_rate_to"]
         self.fields["secret"].required = False  # checked in clean_secret (create vs edit)
         if self.instance.pk and self.instance.has_secret:
-            self.fields["secret"].widget.attrs["placeholder"] = "stored — leave empty to keep it"
+            self.fields["secret"].widget.attrs["placeholder"] = _("stored — leave empty to keep it")
 
     # --- field rules --------------------------------------------------------------------------
 
@@ -243,12 +248,12 @@ class SystemForm(forms.ModelForm):
         name = self.cleaned_data["name"].strip()
         if name.isdigit():
             raise forms.ValidationError(
-                "A name cannot be only digits (commands refer to systems by id or by name)."
+                _("A name cannot be only digits (commands refer to systems by id or by name).")
             )
         clash = AccountingSystem.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
         if clash.exists():
             raise forms.ValidationError(
-                "A system named “%(name)s” already exists; choose another name.",
+                _("A system named “%(name)s” already exists; choose another name."),
                 params={"name": clash.first().name},
             )
         return name
@@ -262,23 +267,23 @@ class SystemForm(forms.ModelForm):
     def clean_identifier(self) -> str:
         identifier = self.cleaned_data["identifier"].strip()
         if any(c.isspace() for c in identifier):
-            raise forms.ValidationError("The identifier cannot contain spaces.")
+            raise forms.ValidationError(_("The identifier cannot contain spaces."))
         return identifier
 
     @sensitive_variables("secret")
     def clean_secret(self) -> str:
         secret = self.cleaned_data.get("secret", "")
         if not secret and not (self.instance.pk and self.instance.has_secret):
-            raise forms.ValidationError("Enter the API secret.", code="required")
+            raise forms.ValidationError(_("Enter the API secret."), code="required")
         if any(c.isspace() for c in secret):
-            raise forms.ValidationError("The secret cannot contain spaces.")
+            raise forms.ValidationError(_("The secret cannot contain spaces."))
         return secret
 
     def clean_exchange_rate(self) -> Decimal:
         rate = self.cleaned_data["exchange_rate"]
         if rate <= 0:
             raise forms.ValidationError(
-                "The exchange rate must be greater than 0 (1 when WHMCS bills in the base currency)."
+                _("The exchange rate must be greater than 0 (1 when WHMCS bills in the base currency).")
             )
         return rate
 

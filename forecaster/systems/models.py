@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from forecaster.lib.crypto import SecretBox
 
@@ -16,36 +17,36 @@ class AccountingSystem(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(
-        max_length=32, default="whmcs", help_text="The accounting-system type (registry key)."
+        max_length=32, default="whmcs", help_text=_("The accounting-system type (registry key).")
     )
     name = models.CharField(
         max_length=100,
         unique=True,
-        help_text="A short name you recognise, e.g. the brand or country of this WHMCS.",
+        help_text=_("A short name you recognise, e.g. the brand or country of this WHMCS."),
     )
-    description = models.TextField(blank=True, help_text="Optional notes for your colleagues.")
+    description = models.TextField(blank=True, help_text=_("Optional notes for your colleagues."))
     url = models.URLField(
         max_length=500,
-        help_text="The API address of the WHMCS system: https://your-whmcs.example/includes/api.php",
+        help_text=_("The API address of the WHMCS system: https://your-whmcs.example/includes/api.php"),
     )
     identifier = models.CharField(
-        max_length=200, help_text="The API credential's Identifier (WHMCS: Manage API Credentials)."
+        max_length=200, help_text=_("The API credential's Identifier (WHMCS: Manage API Credentials).")
     )
     # AES-GCM token bound to this row's uuid; never rendered, logged or returned.
     secret_ciphertext = models.TextField(blank=True, editable=False)
     step = models.PositiveIntegerField(
         default=100,
         validators=[MinValueValidator(1), MaxValueValidator(1000)],
-        help_text="Number of invoices fetched per sync step (one API request each), 1–1000.",
+        help_text=_("Number of invoices fetched per sync step (one API request each), 1–1000."),
     )
     auto_sync = models.BooleanField(
-        default=False, help_text="Synchronize this system automatically once a day."
+        default=False, help_text=_("Synchronize this system automatically once a day.")
     )
     exchange_rate = models.DecimalField(
         max_digits=18,
         decimal_places=6,
         default=Decimal("1"),
-        help_text="Amounts × rate = base currency. Set 1 when WHMCS bills in the base currency.",
+        help_text=_("Amounts × rate = base currency. Set 1 when WHMCS bills in the base currency."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

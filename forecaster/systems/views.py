@@ -10,10 +10,14 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forecaster.accounts.roles import admin_required
+from forecaster.lib.display import count_text
+from forecaster.reports.models import RateSource, SystemRatePolicy
 from forecaster.reports.queries import totals_by_system
 from forecaster.reports.rates import base_currency
 from forecaster.systems.connection import check_connection
@@ -25,7 +29,7 @@ def _type_or_404(kind: str):
     try:
         return get_type(kind)
     except KeyError:
-        raise Http404("Unknown accounting-system type") from None
+        raise Http404(_("Unknown accounting-system type")) from None
 
 
 def _invoices_held(system: AccountingSystem) -> int:
@@ -45,6 +49,10 @@ def system_list(request: HttpRequest) -> HttpResponse:
         "systems/list.html",
         {
             "rows": rows,
+            # Systems converting with ECB rates show that, not a fixed rate they no longer use.
+            "ecb_systems": set(
+                SystemRatePolicy.objects.filter(source=RateSource.ECB).values_list("system_id", flat=True)
+            ),
             "types": all_types(),
             "base_currency": base_currency(),
         },
@@ -80,10 +88,11 @@ def system_create(request: HttpRequest, kind: str) -> HttpResponse:
     stype = _type_or_404(kind)
     form = stype.form_class(request.POST or None, instance=AccountingSystem(kind=stype.key))
     if request.method == "POST" and form.is_valid():
-        system, _ = form.save_system(stype.key)
+        system, _reconverted = form.save_system(stype.key)
         messages.success(
             request,
-            f"Saved “{system.name}”. Next: Test connection, then Full sync to import its invoices.",
+            _("Saved “%(name)s”. Next: Test connection, then Full sync to import its invoices.")
+            % {"name": system.name},
         )
         # The plain-http warning is a banner on the system's page (form.warnings: CLI only).
         return redirect("systems:detail", pk=system.pk)
@@ -102,16 +111,24 @@ def system_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         rate_changed = form.rate_changed
         system, reconverted = form.save_system(system.kind)
-        messages.success(request, f"Saved “{system.name}”.")
+        messages.success(request, _("Saved “%(name)s”.") % {"name": system.name})
         if reconverted is not None:
             messages.success(
-                request, f"Re-converted {reconverted:,} invoices already imported with the new rate."
+                request,
+                ngettext(
+                    "Re-converted %(count)s invoice already imported with the new rate.",
+                    "Re-converted %(count)s invoices already imported with the new rate.",
+                    reconverted,
+                )
+                % {"count": count_text(reconverted)},
             )
         elif rate_changed and held:
             messages.info(
                 request,
-                "The new exchange rate applies to invoices synced from now on; the invoices "
-                "already imported keep the rate they were converted with.",
+                _(
+                    "The new exchange rate applies to invoices synced from now on; the invoices "
+                    "already imported keep the rate they were converted with."
+                ),
             )
         return redirect("systems:detail", pk=system.pk)
     return render(
@@ -135,7 +152,15 @@ def system_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         name = system.name
         system.delete()
-        messages.success(request, f"Deleted “{name}” and the {held:,} invoices held for it.")
+        messages.success(
+            request,
+            ngettext(
+                "Deleted “%(name)s” and the %(count)s invoice held for it.",
+                "Deleted “%(name)s” and the %(count)s invoices held for it.",
+                held,
+            )
+            % {"name": name, "count": count_text(held)},
+        )
         return redirect("systems:list")
     return render(request, "systems/confirm_delete.html", {"system": system, "held": held})
 

@@ -4,12 +4,13 @@ from decimal import Decimal
 
 from django import template
 
+from forecaster.lib.display import rate_text
+
 register = template.Library()
 
 
 @register.filter
 def rate(value: Decimal | None) -> str:
-    """An exchange rate without trailing zeros and never in exponent form: 4.25, 100, 1."""
-    if value is None:
-        return ""
-    return format(Decimal(value).normalize(), "f")
+    """An exchange rate without trailing zeros and never in exponent form, with the reader's
+    decimal separator: 4.25 (4,25 in Polish), 100, 1."""
+    return rate_text(value)

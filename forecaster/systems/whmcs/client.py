@@ -26,9 +26,11 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from forecaster.lib import http
+from forecaster.lib.display import count_text
 from forecaster.systems import errors
 
 if TYPE_CHECKING:
@@ -86,7 +88,11 @@ class ConnectionResult:
     @property
     def message(self) -> str:
         if self.ok:
-            return f"Connection works: WHMCS holds {self.paid_invoices:,} paid invoices."
+            return ngettext(
+                "Connection works: WHMCS holds %(count)s paid invoice.",
+                "Connection works: WHMCS holds %(count)s paid invoices.",
+                self.paid_invoices or 0,
+            ) % {"count": count_text(self.paid_invoices)}
         assert self.error is not None
         return self.error.message
 
@@ -202,8 +208,10 @@ class WhmcsClient:
         warnings = []
         if self.url.lower().startswith("http://"):
             warnings.append(
-                "The connection is not encrypted (http://): the API secret and invoices cross "
-                "the network in clear text. Use https:// if WHMCS supports it."
+                gettext(
+                    "The connection is not encrypted (http://): the API secret and invoices cross "
+                    "the network in clear text. Use https:// if WHMCS supports it."
+                )
             )
         try:
             page = self._call(params, timeout=min(self.timeout, TEST_TIMEOUT))
@@ -331,7 +339,7 @@ def _transport_error(exc: http.OutboundError) -> errors.RemoteError:
     if exc.kind in (http.DNS, http.REFUSED):
         return errors.Unreachable(exc.message)
     if exc.kind == http.TOO_LARGE:
-        return errors.BadResponse(exc.message, "Lower the Step so each page is smaller.")
+        return errors.BadResponse(exc.message, gettext("Lower the Step so each page is smaller."))
     return errors.BadResponse(exc.message)
 
 
@@ -339,14 +347,17 @@ def _redirect_error(url: str, location: str) -> errors.NotAnApi:
     target = http.redact_url(str(httpx.URL(url).join(location))) if location else ""
     if target and url.lower().startswith("http://") and target.lower() == "https://" + url[7:].lower():
         return errors.NotAnApi(
-            "WHMCS redirects http:// to https:// instead of answering the API.",
-            f"Change the URL to {target}",
+            gettext("WHMCS redirects http:// to https:// instead of answering the API."),
+            gettext("Change the URL to %(url)s") % {"url": target},
         )
-    where = f" to {target}" if target else ""
     return errors.NotAnApi(
-        f"The URL answered with a redirect{where} instead of the API.",
-        "Enter the exact final address of the API (…/includes/api.php); redirects are never "
-        "followed because they drop the credentials.",
+        gettext("The URL answered with a redirect to %(url)s instead of the API.") % {"url": target}
+        if target
+        else gettext("The URL answered with a redirect instead of the API."),
+        gettext(
+            "Enter the exact final address of the API (…/includes/api.php); redirects are never "
+            "followed because they drop the credentials."
+        ),
     )
 
 
@@ -362,26 +373,33 @@ def _non_json_error(response: httpx.Response, head: bytes, ctype: str, secret: s
         if fields.get("result", "").lower() == "error":
             return _whmcs_error(fields.get("message", ""), secret, status, None)
         return errors.NotAnApi(
-            "WHMCS answered in the NVP format instead of JSON.",
-            "Check the URL points at …/includes/api.php of WHMCS 7 or later.",
+            gettext("WHMCS answered in the NVP format instead of JSON."),
+            gettext("Check the URL points at …/includes/api.php of WHMCS 7 or later."),
         )
     if lowered.startswith("<?xml") or "<whmcsapi" in lowered:
-        return errors.NotAnApi("The URL answered in XML, not the JSON the API was asked for.")
+        return errors.NotAnApi(gettext("The URL answered in XML, not the JSON the API was asked for."))
     if not text.strip():
         if status == 200:
-            return errors.BadResponse("WHMCS sent an empty answer.")
-        return errors.NotAnApi(f"The URL answered HTTP {status} with an empty body, not the API.")
+            return errors.BadResponse(gettext("WHMCS sent an empty answer."))
+        return errors.NotAnApi(
+            gettext("The URL answered HTTP %(status)s with an empty body, not the API.") % {"status": status}
+        )
     if status == 404:
         return errors.NotAnApi(
-            "Nothing was found at this URL (HTTP 404): it is not the WHMCS API.",
-            "Check the address; it must end in /includes/api.php under the WHMCS folder.",
+            gettext("Nothing was found at this URL (HTTP 404): it is not the WHMCS API."),
+            gettext("Check the address; it must end in /includes/api.php under the WHMCS folder."),
         )
     if "html" in ctype or lowered.startswith("<"):
         return errors.NotAnApi(
-            f"The URL answered with an HTML page (HTTP {status}), not the WHMCS API: a wrong "
-            "URL, or a firewall/CDN challenge page.",
+            gettext(
+                "The URL answered with an HTML page (HTTP %(status)s), not the WHMCS API: a wrong "
+                "URL, or a firewall/CDN challenge page."
+            )
+            % {"status": status},
         )
-    return errors.NotAnApi(f"The URL answered HTTP {status} with something other than JSON.")
+    return errors.NotAnApi(
+        gettext("The URL answered HTTP %(status)s with something other than JSON.") % {"status": status}
+    )
 
 
 def _retry_after(response: httpx.Response | None) -> float | None:
@@ -401,8 +419,12 @@ def _retry_after(response: httpx.Response | None) -> float | None:
 
 def _server_error(response: httpx.Response) -> errors.ServerError:
     status = response.status_code
-    what = "is rate-limiting requests (HTTP 429)" if status == 429 else f"reported HTTP {status}"
-    return errors.ServerError(f"The WHMCS server {what}.", retry_after=_retry_after(response))
+    what = (
+        gettext("The WHMCS server is rate-limiting requests (HTTP 429).")
+        if status == 429
+        else gettext("The WHMCS server reported HTTP %(status)s.") % {"status": status}
+    )
+    return errors.ServerError(what, retry_after=_retry_after(response))
 
 
 def _whmcs_error(
@@ -419,12 +441,14 @@ def _whmcs_error(
         return errors.PermissionMissing()
     if lowered in _AUTH_MESSAGES or lowered.startswith("access denied"):
         label = text if len(text) < 60 else "Authentication Failed"
-        return errors.AuthenticationFailed(f"WHMCS refused the API credentials ({label}).")
+        return errors.AuthenticationFailed(
+            gettext("WHMCS refused the API credentials (%(reason)s).") % {"reason": label}
+        )
     if status >= 500 and response is not None:
         return _server_error(response)
     # Quote WHMCS's own short error text (a structured field, not the body), trimmed, and
     # with the secret masked in case a server echoes it back.
     if secret:
         text = text.replace(secret, http.MASK)
-    quoted = text[:160] or "no message"
-    return errors.WhmcsError(f"WHMCS returned an error: {quoted}")
+    quoted = text[:160] or gettext("no message")
+    return errors.WhmcsError(gettext("WHMCS returned an error: %(message)s") % {"message": quoted})

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from forecaster.lib.display import count_text
 from forecaster.reports.rates import base_currency
 from forecaster.systems.forms import SystemForm
 
@@ -13,52 +16,56 @@ class WhmcsSystemForm(SystemForm):
     api_path_suffix = "/includes/api.php"
 
     LABELS = {
-        "name": "Name",
-        "description": "Description",
+        "name": gettext_lazy("Name"),
+        "description": gettext_lazy("Description"),
         "url": "URL",
-        "identifier": "Username (API Identifier)",
-        "secret": "Password (API Secret)",
-        "step": "Step",
-        "auto_sync": "Automatic synchronization",
-        "exchange_rate": "Exchange rate",
+        "identifier": gettext_lazy("Username (API Identifier)"),
+        "secret": gettext_lazy("Password (API Secret)"),
+        "step": gettext_lazy("Step"),
+        "auto_sync": gettext_lazy("Automatic synchronization"),
+        "exchange_rate": gettext_lazy("Exchange rate"),
     }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         editing = bool(self.instance.pk)
         helps = {
-            "name": "A name you will recognise this WHMCS system by, e.g. the brand or country.",
-            "description": "Optional notes for your colleagues.",
-            "url": (
+            "name": _("A name you will recognise this WHMCS system by, e.g. the brand or country."),
+            "description": _("Optional notes for your colleagues."),
+            "url": _(
                 "Link to the API of the WHMCS system: <code>https://XXX.XXX.XX/includes/api.php</code>. "
                 "Use https:// whenever WHMCS supports it."
             ),
-            "identifier": (
+            "identifier": _(
                 "API user Identifier: WHMCS → System Settings → Manage API Credentials → "
                 "API Credentials → Generate."
             ),
-            "secret": (
-                "API user password Secret, shown by WHMCS only once, when you press Generate. "
-                + (
-                    "Leave empty to keep the stored secret; it is never shown again."
-                    if editing
-                    else "It is stored encrypted and never shown again."
-                )
+            "secret": _("API user password Secret, shown by WHMCS only once, when you press Generate.")
+            + " "
+            + (
+                _("Leave empty to keep the stored secret; it is never shown again.")
+                if editing
+                else _("It is stored encrypted and never shown again.")
             ),
-            "step": "Number of invoices that will be synced for each sync step (1–1000; default 100).",
-            "auto_sync": (
+            "step": _("Number of invoices that will be synced for each sync step (1–1000; default 100)."),
+            "auto_sync": _(
                 "Check the box for the automatic synchronization of invoices once a day "
-                f"(at {escape(settings.AUTO_SYNC_TIME)}, server time)."
-            ),
-            "exchange_rate": (
+                "(at %(time)s, server time)."
+            )
+            % {"time": escape(settings.AUTO_SYNC_TIME)},
+            "exchange_rate": _(
                 "Specify the exchange rate if the currency is not the same as in the system "
-                f"({escape(base_currency())}). Set it to 1 if the currency is the same as in the "
-                "system. Up to 6 decimals."
-            ),
-            "apply_rate_to": (
-                f"This system already holds {self.invoices_held:,} invoices. When you change the "
-                "rate, choose whether it also applies to them."
-            ),
+                "(%(currency)s). Set it to 1 if the currency is the same as in the system. Up to 6 decimals."
+            )
+            % {"currency": escape(base_currency())},
+            "apply_rate_to": ngettext(
+                "This system already holds %(count)s invoice. When you change the rate, choose "
+                "whether it also applies to it.",
+                "This system already holds %(count)s invoices. When you change the rate, choose "
+                "whether it also applies to them.",
+                self.invoices_held,
+            )
+            % {"count": count_text(self.invoices_held)},
         }
         for name, field in self.fields.items():
             if name in self.LABELS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from forecaster.systems.registry import SystemType, register
 from forecaster.systems.whmcs.client import WhmcsClient
 from forecaster.systems.whmcs.forms import WhmcsSystemForm
@@ -13,6 +15,6 @@ WHMCS = register(
         form_class=WhmcsSystemForm,
         make_client=WhmcsClient.for_system,
         help_url_name="systems:help_whmcs",
-        description="A WHMCS installation, read over its external API (GetInvoices).",
+        description=_("A WHMCS installation, read over its external API (GetInvoices)."),
     )
 )
