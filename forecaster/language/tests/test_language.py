@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from forecaster.conftest import csrf_post
 from forecaster.language.models import UserLanguage
+from tests.clients import csrf_post
 
 
 def _switch(client, data: dict):

@@ -9,12 +9,11 @@ from urllib.parse import parse_qs
 import pytest
 from django.utils import timezone
 
-from forecaster.conftest import csrf_post
 from forecaster.reports.models import SystemRatePolicy
 from forecaster.reports.rates import _ecb
 from forecaster.reports.views import PAGE_ROWS, report_presets
-
-from .builders import inv, system
+from tests.builders import inv, make_system
+from tests.clients import csrf_post
 
 pytestmark = pytest.mark.django_db
 
@@ -26,25 +25,25 @@ def test_an_empty_dashboard_says_what_to_do_instead_of_drawing_a_blank_chart(adm
 
 
 def test_a_dashboard_with_systems_but_no_invoices_asks_for_a_full_sync(admin_client):
-    system("US")
+    make_system(name="US")
     page = admin_client.get("/").content.decode()
     assert "data-empty-state" in page and "full sync" in page and "<canvas" not in page
 
 
 def test_the_dashboard_draws_the_chart_once_invoices_are_held(viewer_client):
-    inv(system("US"), 1, str(timezone.localdate()), "10.00", "2.30")
+    inv(make_system(name="US"), 1, str(timezone.localdate()), "10.00", "2.30")
     page = viewer_client.get("/").content.decode()
     assert "data-empty-state" not in page and "<canvas" in page
 
 
 def test_the_systems_list_and_the_dashboard_say_gross_and_net(viewer_client):
-    inv(system("US"), 1, str(timezone.localdate()), "10.00", "2.30")
+    inv(make_system(name="US"), 1, str(timezone.localdate()), "10.00", "2.30")
     assert "Total gross (USD)" in viewer_client.get("/systems/").content.decode()
     assert "Net USD" in viewer_client.get("/").content.decode()
 
 
 def test_the_rates_page_counts_invoices_per_currency_and_dates_the_ecb_rate_it_uses(admin_client):
-    sys = system("EU", "1")
+    sys = make_system(name="EU", rate="1")
     SystemRatePolicy.objects.create(system=sys, source="ecb")
     for i in range(3):
         inv(sys, i + 1, "2024-01-15", "10.00", currency="PLN")
@@ -58,7 +57,7 @@ def test_the_rates_page_counts_invoices_per_currency_and_dates_the_ecb_rate_it_u
 
 
 def test_the_systems_list_shows_the_rate_source_after_switching_to_ecb(admin_client):
-    sys = system("EU", "4.25")
+    sys = make_system(name="EU", rate="4.25")
     assert "4.25" in admin_client.get("/systems/").content.decode()
     csrf_post(admin_client, f"/reports/rates/{sys.pk}/", {"action": "policy", "source": "ecb"})
     row = re.search(
@@ -68,7 +67,7 @@ def test_the_systems_list_shows_the_rate_source_after_switching_to_ecb(admin_cli
 
 
 def test_the_revenue_page_states_its_date_range(viewer_client):
-    inv(system("US"), 1, "2024-01-15", "10.00")
+    inv(make_system(name="US"), 1, "2024-01-15", "10.00")
     page = viewer_client.get("/reports/revenue/?from=2024-01-01&to=2024-12-31").content.decode()
     assert "Period: 2024-01-01 – 2024-12-31 (both days included)" in page
     page = viewer_client.get("/reports/revenue/").content.decode()
@@ -76,7 +75,7 @@ def test_the_revenue_page_states_its_date_range(viewer_client):
 
 
 def test_quick_periods_keep_the_other_filters(viewer_client):
-    us = system("US")
+    us = make_system(name="US")
     inv(us, 1, "2024-01-15", "10.00")
     page = viewer_client.get(f"/reports/revenue/?by=day&system={us.pk}&basis=paid&page=2").content.decode()
     links = re.findall(r'<a href="\?([^"]+)">', page.split("Quick periods", 1)[1].split("</p>", 1)[0])
@@ -94,7 +93,7 @@ def test_last_12_months_is_not_this_year_in_december():
 
 
 def test_a_day_grouping_over_all_time_is_paged(viewer_client):
-    us = system("US")
+    us = make_system(name="US")
     first = date(2023, 1, 1)
     days = PAGE_ROWS + 30
     for i in range(days):
