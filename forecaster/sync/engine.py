@@ -88,6 +88,7 @@ from forecaster.systems.whmcs.records import (
     BadRecord,
     FormatChanged,
     InvoiceRecord,
+    invoice_id,
     parse_invoice,
     parse_page,
     plain_paid_fields,
@@ -466,6 +467,7 @@ class Engine:
         self._ahead: deque[tuple[tuple, Future]] = deque()  # requests in flight, oldest first
         self._first_request: int | None = None
         self._last_total: int | None = None
+        self._last_read: int | None = None  # the last id of the page committed last
 
     # -- remote reads ----------------------------------------------------------------------
 
@@ -514,12 +516,7 @@ class Engine:
         good, bad = parse_page(raw.records, self.tz)
         ids: list[int | None] = []
         for item in raw.records:
-            value = item.get("id") if isinstance(item, dict) else None
-            try:
-                num = int(value) if not isinstance(value, bool) and value is not None else None
-            except (TypeError, ValueError):
-                num = None
-            ids.append(num)
+            ids.append(invoice_id(item.get("id")) if isinstance(item, dict) else None)
         self.totals.add(raw.total)
         self.run.remote_total = raw.total
         paid = [r for r in good if r.status.lower() == "paid"]
@@ -547,11 +544,8 @@ class Engine:
                 ids.append(fields[0])
                 rows[fields[0]] = self._plain_stage_values(stage, fields)
                 continue
-            value = item.get("id") if isinstance(item, dict) else None
-            try:
-                ids.append(int(value) if not isinstance(value, bool) and value is not None else None)
-            except (TypeError, ValueError):
-                ids.append(None)
+            # Only a valid id positions the pages (2**63 would not fit the checkpoint).
+            ids.append(invoice_id(item.get("id")) if isinstance(item, dict) else None)
             try:
                 if not isinstance(item, dict):
                     raise BadRecord(None, "invoice is not an object")
@@ -852,7 +846,11 @@ class Engine:
                 # Two requests in flight keep WHMCS busy while we parse and write; a wrong
                 # guess (a short page, drift) costs one request whose answer is dropped.
                 self.fetch_ahead(end - 1 + self.size, self.size + 1)
+        if offset > 0 and self._last_read is not None and page.ids[:1] == [self._last_read]:
+            # The overlap row was read (and, if unreadable, quarantined) with the page before.
+            page.bad = [b for b in page.bad if b.whmcs_id != self._last_read]
         self.commit_page(page, end, new_last)
+        self._last_read = page.ids[-1] if page.ids else None
         return not done
 
     def _check_budget(self) -> None:

@@ -143,9 +143,11 @@ def test_missing_fields_go_to_the_general_path():
         assert plain_paid_fields(record) is None
 
 
+ODD_DAYS = ["1899-12-31", "1900-01-01", "3000-01-01"]  # years 1900 to 2999 are read
 amount = st.one_of(
     st.decimals(min_value=-(10**15), max_value=10**15, places=2).map(str),
     st.sampled_from(["0.00", "-0.00", "10.00", "10", "1.5", "1.005", "", " 1.00", "x", "99999999999999.99"]),
+    st.sampled_from(["99999999999.99", "100000000000.00", "-99999999999.99"]),
     st.integers(-(10**6), 10**6),
 )
 rate = st.one_of(
@@ -163,16 +165,18 @@ rate = st.one_of(
     total=amount,
     taxrate=rate,
     taxrate2=rate,
-    day=st.sampled_from(["2024-01-05", "2024-02-29", "2023-02-29", "0000-00-00", "2024-1-5"]),
+    day=st.sampled_from(["2024-01-05", "2024-02-29", "2023-02-29", "0000-00-00", "2024-1-5", *ODD_DAYS]),
     paid=st.sampled_from(
         ["2024-01-06 10:11:12", "0000-00-00 00:00:00", "2024-03-31 02:30:00", "2024-01-06 25:00:00", "", None]
     ),
     currency=st.sampled_from(["PLN", "", "USD1", "pln", "ABCDEFGHI"]),
     tz=st.sampled_from([None, ZoneInfo("UTC"), ZoneInfo("Europe/Warsaw")]),
+    edge=st.sampled_from([None, "9999-12-31 23:59:59", "0001-01-01 00:30:00", "2999-12-31 23:59:59"]),
 )
 def test_fast_path_never_disagrees_with_the_general_path(
-    subtotal, tax, tax2, credit, total, taxrate, taxrate2, day, paid, currency, tz
+    subtotal, tax, tax2, credit, total, taxrate, taxrate2, day, paid, currency, tz, edge
 ):
+    paid = edge or paid
     record = raw(
         subtotal=subtotal,
         tax=tax,

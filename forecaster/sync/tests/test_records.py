@@ -137,3 +137,44 @@ def test_a_field_missing_on_every_record_is_a_format_change():
     records = [{k: v for k, v in raw(id=i).items() if k != "total"} for i in (1, 2)]
     with pytest.raises(FormatChanged, match="WHMCS response format changed"):
         parse_page(records)
+
+
+# Hardening, item 1: each of these once raised out of the parser and stopped every import.
+@pytest.mark.parametrize(
+    ("over", "reason"),
+    [
+        ({"subtotal": "1e27"}, "subtotal is too large"),
+        ({"total": "1e309"}, "total is too large"),
+        ({"total": Decimal("1E+309")}, "total is too large"),  # the JSON number 1e309
+        ({"taxrate": "1e30"}, "taxrate is not a tax rate"),
+        ({"id": "²"}, "invoice id is missing or not a whole number"),
+        ({"id": 2**63}, "invoice id is out of range"),
+        ({"id": str(2**63)}, "invoice id is out of range"),
+        ({"datepaid": "9999-12-31 23:59:59"}, "datepaid is out of range"),
+        ({"datepaid": "0001-01-01 00:30:00"}, "datepaid is out of range"),
+        ({"date": "0001-01-01"}, "date is out of range"),
+        ({"total": "99999999999999.99"}, "total is too large"),  # 16 digits: SQLite keeps 15
+    ],
+)
+def test_odd_values_are_bad_records_with_a_reason(over, reason):
+    good, bad = parse_page([raw(), raw(**{"id": 8, **over})], ZoneInfo("Europe/Warsaw"))
+    assert [r.whmcs_id for r in good] == [7]
+    assert len(bad) == 1 and bad[0].reason.startswith(reason), bad[0].reason
+
+
+def test_the_largest_accepted_amount_has_at_most_13_digits():
+    assert parse_invoice(raw(total="99999999999.99")).total == Decimal("99999999999.99")
+    assert parse_invoice(raw(total="-99999999999.99")).total == Decimal("-99999999999.99")
+    with pytest.raises(BadRecord):
+        parse_invoice(raw(total="100000000000.00"))
+
+
+def test_an_unforeseen_error_is_a_bad_record_not_a_crash():
+    class Hostile(str):
+        def strip(self, *args):
+            raise RuntimeError("boom")
+
+    with pytest.raises(BadRecord) as caught:
+        parse_invoice(raw(status=Hostile("Paid")))
+    reason = caught.value.reason
+    assert caught.value.whmcs_id == 7 and "RuntimeError" in reason and "boom" not in reason

@@ -30,8 +30,26 @@ from forecaster.lib.money import parse_amount
 
 # Fields a record cannot be read without. The rest default when absent (older versions).
 REQUIRED = ("id", "date", "status", "subtotal", "total")
-_AMOUNT_LIMIT = Decimal(10) ** 14  # DecimalField(max_digits=16, decimal_places=2)
-_RATE_LIMIT = Decimal(10) ** 7  # DecimalField(max_digits=10, decimal_places=3)
+# Bounds checked before any arithmetic on a value (a quantize of 1e27 raises, a day in year 9999
+# overflows when it moves to another time zone, an id of 2**63 does not fit a BIGINT).
+#
+# Amounts: at most 11 digits before the point (99,999,999,999.99). Two reasons, both about what
+# happens after import: (1) every amount then has at most 13 significant digits, and SQLite
+# keeps a decimal column's value as a double, read back at 15 significant digits, so a wider
+# amount (16 digits: 99,999,999,999,999.99) would come back different and every sync would
+# count it "changed" again; (2) reports sum whole cents in 64-bit integers, and with at most
+# 10**13 cents an invoice, 922,337 invoices all at the limit still fit (at the old 10**14 limit,
+# 1,000 invoices of 99,999,999,999,999.99 overflowed). No real invoice comes near the bound.
+AMOUNT_DIGITS = 11
+AMOUNT_LIMIT = Decimal(10) ** AMOUNT_DIGITS
+_RATE_DIGITS = 7  # DecimalField(max_digits=10, decimal_places=3)
+_RATE_LIMIT = Decimal(10) ** _RATE_DIGITS
+# Invoice dates and dates paid: years 1900–2999. Any such moment converts to and from any time
+# zone without leaving Python's date range (year 1 to 9999).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+# WHMCS ids are unsigned integers; ours are stored in a signed 64-bit column.
+_ID = re.compile(r"[0-9]{1,19}").fullmatch
+ID_LIMIT = 2**63
 _CURRENCY = re.compile(r"^[A-Za-z0-9]{1,8}$")
 _ZERO_DATES = ("", "0000-00-00", "0000-00-00 00:00:00")
 _UTC = ZoneInfo("UTC")
@@ -39,8 +57,8 @@ _UTC = ZoneInfo("UTC")
 # exactly this shape is a valid value within the column's limits, and Decimal(text) is already
 # what the general path below would return, so it skips the general path's checks. Anything
 # else (ints, Decimals, spaces, other scales, junk) takes the general path.
-_PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,14}\.[0-9]{2}").fullmatch
-_PLAIN_RATE = re.compile(r"-?[0-9]{1,7}\.[0-9]{3}").fullmatch
+_PLAIN_AMOUNT = re.compile(rf"-?[0-9]{{1,{AMOUNT_DIGITS}}}\.[0-9]{{2}}").fullmatch
+_PLAIN_RATE = re.compile(rf"-?[0-9]{{1,{_RATE_DIGITS}}}\.[0-9]{{3}}").fullmatch
 
 
 class BadRecord(ValueError):
@@ -85,8 +103,15 @@ def parse_invoice(raw: dict, tz: ZoneInfo | None = None) -> InvoiceRecord:
     """Parse one GetInvoices invoice dict; raises :class:`BadRecord` when it cannot be read.
 
     ``datepaid`` is WHMCS server local time; ``tz`` (default UTC) says which zone that is.
+    Whatever goes wrong while reading a record — including an exception nobody foresaw — is a
+    :class:`BadRecord` with a reason, never an error that stops the sync.
     """
-    whmcs_id = _id(raw.get("id"))
+    try:
+        whmcs_id = _id(raw.get("id"))
+    except BadRecord:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one odd record must never stop a sync
+        raise BadRecord(None, f"invoice id could not be read ({type(exc).__name__})") from None
     try:
         number = raw.get("invoicenum")
         number = "" if number is None else str(number).strip()
@@ -116,6 +141,21 @@ def parse_invoice(raw: dict, tz: ZoneInfo | None = None) -> InvoiceRecord:
         )
     except ValueError as exc:
         raise BadRecord(whmcs_id, str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - the reason names the error class, never the data
+        raise BadRecord(whmcs_id, f"invoice could not be read ({type(exc).__name__})") from None
+
+
+def invoice_id(value: object) -> int | None:
+    """The invoice id ``value`` as a stored id, or ``None`` when it is not one (a sync
+    positions its pages by these ids, so an id out of range must not reach arithmetic).
+
+        >>> invoice_id("12"), invoice_id("²"), invoice_id(2**63), invoice_id(True)
+        (12, None, None, None)
+    """
+    try:
+        return _id(value)
+    except BadRecord:
+        return None
 
 
 def parse_page(raws: list[dict], tz: ZoneInfo | None = None) -> tuple[list[InvoiceRecord], list[BadRecord]]:
@@ -130,6 +170,8 @@ def parse_page(raws: list[dict], tz: ZoneInfo | None = None) -> tuple[list[Invoi
             good.append(parse_invoice(raw, tz))
         except BadRecord as exc:
             bad.append(exc)
+        except Exception as exc:  # noqa: BLE001 - parse_invoice already wraps; belt and braces
+            bad.append(BadRecord(None, f"invoice could not be read ({type(exc).__name__})"))
     if raws and not good:
         for field in REQUIRED:
             if not any(isinstance(r, dict) and field in r for r in raws):
@@ -139,9 +181,9 @@ def parse_page(raws: list[dict], tz: ZoneInfo | None = None) -> tuple[list[Invoi
 
 # --- the fast path of a full sync ----------------------------------------------------------------
 
-_CENTS = r"-?(?:0|[1-9][0-9]{0,13})\.[0-9]{2}"  # within DecimalField(16, 2), no leading zero
-_MILLS = r"-?(?:0|[1-9][0-9]{0,6})\.[0-9]{3}"  # within DecimalField(10, 3)
-_DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_CENTS = rf"-?(?:0|[1-9][0-9]{{0,{AMOUNT_DIGITS - 1}}})\.[0-9]{{2}}"  # within AMOUNT_LIMIT, no leading zero
+_MILLS = rf"-?(?:0|[1-9][0-9]{{0,{_RATE_DIGITS - 1}}})\.[0-9]{{3}}"  # within DecimalField(10, 3)
+_DAY = r"(?:19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}"  # years FIRST_YEAR to LAST_YEAR
 # date|datepaid|currency|subtotal|tax|tax2|credit|total|taxrate|taxrate2 in one match: this
 # runs once per invoice, and one match of the joined text is far cheaper than ten.
 _PLAIN = re.compile(
@@ -216,11 +258,11 @@ def _id(value: object) -> int:
         raise BadRecord(None, "invoice id is missing")
     if isinstance(value, int):
         result = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and _ID(value.strip()):  # ASCII digits only: "²" is no id
         result = int(value.strip())
     else:
         raise BadRecord(None, "invoice id is missing or not a whole number")
-    if not 0 < result < 2**63:
+    if not 0 < result < ID_LIMIT:
         raise BadRecord(None, "invoice id is out of range")
     return result
 
@@ -236,12 +278,12 @@ def _amount(value: object, name: str) -> Decimal:
         amount = parse_amount(value)
     except ValueError:
         raise ValueError(f"{name} is not an amount") from None
-    cents = amount.quantize(Decimal("0.01"))
-    if cents != amount:
+    # The size first, from the exponent alone: quantize() of 1e27 or 1E+309 raises.
+    if amount and amount.adjusted() >= AMOUNT_DIGITS:
+        raise ValueError(f"{name} is too large (more than {AMOUNT_DIGITS} digits before the point)")
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
         raise ValueError(f"{name} has more than two decimals")
-    if abs(cents) >= _AMOUNT_LIMIT:
-        raise ValueError(f"{name} is too large")
-    return cents
+    return amount.quantize(Decimal("0.01"))
 
 
 def _rate(value: object, name: str) -> Decimal:
@@ -253,8 +295,10 @@ def _rate(value: object, name: str) -> Decimal:
         rate = parse_amount(value)
     except ValueError:
         raise ValueError(f"{name} is not a tax rate") from None
+    if rate and rate.adjusted() >= _RATE_DIGITS:  # before quantize(): 1e30 would raise there
+        raise ValueError(f"{name} is not a tax rate (too large)")
     rounded = rate.quantize(Decimal("0.001"))
-    if rounded != rate or abs(rounded) >= _RATE_LIMIT:
+    if rounded != rate:
         raise ValueError(f"{name} is not a tax rate")
     return rounded
 
@@ -262,15 +306,23 @@ def _rate(value: object, name: str) -> Decimal:
 def _date(value: object, name: str) -> date:
     if value.__class__ is str and len(value) == 10 and value != "0000-00-00":
         try:
-            return date.fromisoformat(value)
+            return _plausible(date.fromisoformat(value), name)
         except ValueError:
             pass  # the general path gives the reason
     if not isinstance(value, str) or value.strip() in _ZERO_DATES:
         raise ValueError(f"{name} is missing")
     try:
-        return date.fromisoformat(value.strip()[:10])
+        day = date.fromisoformat(value.strip()[:10])
     except ValueError:
         raise ValueError(f"{name} is not a date") from None
+    return _plausible(day, name)
+
+
+def _plausible(moment: date, name: str) -> date:
+    """``moment`` (a date or datetime) when its year is within the bounds, else ValueError."""
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(f"{name} is out of range (years {FIRST_YEAR} to {LAST_YEAR})")
+    return moment
 
 
 def _datetime(value: object, tz: ZoneInfo | None) -> datetime | None:
@@ -280,7 +332,7 @@ def _datetime(value: object, tz: ZoneInfo | None) -> datetime | None:
         raise ValueError("datepaid is not a date")
     if len(value) == 19 and value[10] == " ":  # "YYYY-MM-DD HH:MM:SS", WHMCS's own shape
         try:
-            return datetime.fromisoformat(value).replace(tzinfo=tz or _UTC)
+            return _plausible(datetime.fromisoformat(value), "datepaid").replace(tzinfo=tz or _UTC)
         except ValueError:
             pass  # the general path gives the reason
     text = value.strip()
@@ -288,6 +340,7 @@ def _datetime(value: object, tz: ZoneInfo | None) -> datetime | None:
         parsed = datetime.fromisoformat(text if len(text) > 10 else text + " 00:00:00")
     except ValueError:
         raise ValueError("datepaid is not a date") from None
+    _plausible(parsed, "datepaid")
     if parsed.tzinfo is None:
         # replace() never raises on DST gaps, unlike make_aware(); WHMCS gives local wall time.
         parsed = parsed.replace(tzinfo=tz or _UTC)
