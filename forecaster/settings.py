@@ -8,6 +8,7 @@ FORECASTER_ALLOWED_HOSTS  comma-separated host names the web UI answers to
 FORECASTER_HTTPS      1 when served behind HTTPS: secure cookies, HSTS, redirect to https
 FORECASTER_SECRET_KEY / FORECASTER_ENCRYPTION_KEY  override the generated key files
 FORECASTER_ALLOW_PRIVATE_URLS  0 refuses WHMCS URLs on loopback/private networks (default 1)
+FORECASTER_REQUEST_DEADLINE  seconds one request to WHMCS may take in all (default 120)
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ if not (len(BASE_CURRENCY) == 3 and BASE_CURRENCY.isalpha()):
 ALLOW_PRIVATE_URLS = env_bool("FORECASTER_ALLOW_PRIVATE_URLS", True)
 # Extra CA bundle for WHMCS servers with a private CA (TLS is always verified).
 WHMCS_CA_BUNDLE = env_str("FORECASTER_CA_BUNDLE")
+# The most one request to WHMCS may take in all (seconds), however slowly the answer trickles in.
+WHMCS_REQUEST_DEADLINE = env_int("FORECASTER_REQUEST_DEADLINE", 120, minimum=5)
 
 INSTALLED_APPS = [
     "django.contrib.auth",

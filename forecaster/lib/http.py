@@ -7,7 +7,10 @@
 
 What it guarantees, so callers never have to think about it:
 
-- **Timeouts** on connect, read, write and pool wait (``timeout`` seconds each).
+- **Timeouts** on connect, read, write and pool wait (``timeout`` seconds each), and a **total
+  deadline** per request (``deadline`` seconds, :data:`DEFAULT_DEADLINE` unless given): a server
+  that answers one byte every few seconds never hits the per-read timeout, but it cannot hold a
+  request past its deadline either — every read, write and TLS step waits at most until then.
 - **TLS is always verified** against the certifi bundle plus ``settings.WHMCS_CA_BUNDLE`` when
   set (a private CA). There is no way to turn verification off.
 - **Redirects are never followed**: a 3xx comes back to the caller, who reports it. (A POST
@@ -35,6 +38,8 @@ import ipaddress
 import logging
 import socket
 import ssl
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -51,6 +56,9 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = f"CommitmentForecaster/{__version__}"
 DEFAULT_TIMEOUT = 30.0
+# A request's total time, from connecting to the last byte of the answer. Generous for a page of
+# 1,000 invoices on a slow link, short enough that a stalled server frees the sync queue.
+DEFAULT_DEADLINE = 120.0
 # A page of 1,000 invoices is about 1 MB of JSON; 32 MB leaves room and still bounds memory.
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
@@ -154,6 +162,48 @@ def _is_ip_literal(host: str) -> bool:
     return True
 
 
+# --- the total deadline ------------------------------------------------------------------------
+# post_form() sets the deadline of the request it sends on its own thread (the sync engine sends
+# requests from worker threads too); the connection layer below bounds every wait by it.
+_deadline = threading.local()
+
+
+def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
+    """``timeout`` shortened to the time left before the current request's deadline."""
+    end = getattr(_deadline, "at", None)
+    if end is None:
+        return timeout
+    left = end - time.monotonic()
+    if left <= 0:
+        raise expired("the request's total deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose every read, write and TLS handshake ends by the deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        tls = self._stream.start_tls(ssl_context, server_hostname, _bounded(timeout, httpcore.ConnectTimeout))
+        return DeadlineStream(tls)
+
+    def get_extra_info(self, info: str) -> object:
+        return self._stream.get_extra_info(info)
+
+
 class GuardedBackend(httpcore.SyncBackend):
     """A network backend that resolves, checks every address, then connects to a checked one.
 
@@ -185,7 +235,8 @@ class GuardedBackend(httpcore.SyncBackend):
         last_exc: Exception | None = None
         for address in addresses:
             try:
-                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+                wait = _bounded(timeout, httpcore.ConnectTimeout)
+                return DeadlineStream(super().connect_tcp(address, port, wait, local_address, socket_options))
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last_exc = exc
         assert last_exc is not None
@@ -261,14 +312,19 @@ def post_form(
     data: Mapping[str, str | int],
     *,
     timeout: float | None = None,
+    deadline: float = DEFAULT_DEADLINE,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> httpx.Response:
     """POST ``data`` form-encoded and return the response with its body read (≤ ``max_bytes``).
 
-    Raises :class:`OutboundError` when no usable HTTP answer arrives. Any HTTP status (3xx,
-    4xx, 5xx) is returned, not raised: what it means is the caller's business.
+    The whole request — connecting, sending, the answer to its last byte — ends within
+    ``deadline`` seconds, or it fails as a timeout. Raises :class:`OutboundError` when no usable
+    HTTP answer arrives. Any HTTP status (3xx, 4xx, 5xx) is returned, not raised: what it means
+    is the caller's business.
     """
-    return request(client, "POST", url, timeout=timeout, max_bytes=max_bytes, data=dict(data))
+    return request(
+        client, "POST", url, timeout=timeout, deadline=deadline, max_bytes=max_bytes, data=dict(data)
+    )
 
 
 @sensitive_variables("kwargs")
@@ -278,6 +334,7 @@ def request(
     url: str,
     *,
     timeout: float | None = None,
+    deadline: float | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     **kwargs: object,
 ) -> httpx.Response:
@@ -288,10 +345,16 @@ def request(
 
         request(client, "PUT", url, content=chunks, headers={"Content-Length": "1234"})
 
+    ``deadline`` (seconds) bounds the whole request, however slowly the other side answers;
+    ``None`` leaves only the per-operation ``timeout`` (a large upload may need longer).
     Same guarantees and errors as :func:`post_form`.
     """
     if timeout is not None:
         kwargs["timeout"] = httpx.Timeout(timeout)
+    outer = getattr(_deadline, "at", None)
+    if deadline is not None:
+        ends = time.monotonic() + deadline
+        _deadline.at = ends if outer is None else min(outer, ends)
     try:
         with client.stream(method, url, **kwargs) as streamed:
             declared = streamed.headers.get("content-length", "")
@@ -304,6 +367,8 @@ def request(
                 if size > max_bytes:
                     raise OutboundError(TOO_LARGE, _too_large(max_bytes))
                 chunks.append(chunk)
+                # A transport without our network layer (a test's) is held to the deadline here.
+                _bounded(None, httpx.ReadTimeout)
             body = b"".join(chunks)
     except OutboundError:
         raise
@@ -313,6 +378,8 @@ def request(
             raise
         log.debug("request to %s failed: %s", redact_url(url), failure.message)
         raise failure from None
+    finally:
+        _deadline.at = outer
     response = httpx.Response(
         streamed.status_code, headers=streamed.headers, content=body, request=streamed.request
     )

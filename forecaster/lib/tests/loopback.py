@@ -106,6 +106,50 @@ def silent_server() -> Iterator[int]:
         sock.close()
 
 
+@contextlib.contextmanager
+def dripping_server(interval: float, *, body: bytes = b'{"result":"success"}' * 4, in_headers: bool = False):
+    """A port whose server answers every request one byte per ``interval`` seconds (the
+    headers too with ``in_headers``): each read gets a byte well within any read timeout."""
+    import socket
+    import time
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    stop = threading.Event()
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+
+    def answer(conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                slow = head.encode() + body if in_headers else body
+                if not in_headers:
+                    conn.sendall(head.encode())
+                for i in range(len(slow)):
+                    if stop.is_set():
+                        return
+                    conn.sendall(slow[i : i + 1])
+                    time.sleep(interval)
+            except OSError:
+                return  # the client gave up
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        stop.set()
+        sock.close()
+
+
 def make_cert(directory: Path, hostname: str = "localhost") -> tuple[Path, Path]:
     """A self-signed certificate for ``hostname`` and 127.0.0.1; returns (cert, key) paths."""
     from cryptography import x509

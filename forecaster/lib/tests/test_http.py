@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from forecaster.lib import http
-from forecaster.lib.tests.loopback import make_cert, serve, silent_server
+from forecaster.lib.tests.loopback import dripping_server, make_cert, serve, silent_server
 
 
 def ok(_req):
@@ -135,6 +135,25 @@ def test_timeout_is_named():
     with silent_server() as port:
         error = failure(f"http://127.0.0.1:{port}/includes/api.php", allow_private=True, timeout=0.3)
     assert error.kind == http.TIMEOUT
+
+
+@pytest.mark.parametrize("in_headers", [False, True], ids=["body", "headers"])
+def test_a_dripping_answer_is_cut_at_the_total_deadline(in_headers):
+    """Hardening, item 4: one byte every 0.3 s never trips the 1 s read timeout; the answer
+    (80 bytes, about 25 s) must still end at the request's total deadline as a timeout."""
+    with (
+        dripping_server(0.3, in_headers=in_headers) as port,
+        http.make_client(timeout=1, allow_private=True) as client,
+        pytest.raises(http.OutboundError) as info,
+    ):
+        http.post_form(client, f"http://127.0.0.1:{port}/includes/api.php", {}, deadline=1.5)
+    assert info.value.kind == http.TIMEOUT
+
+
+def test_a_quick_answer_is_untouched_by_the_deadline():
+    with serve(ok) as server, http.make_client(allow_private=True) as client:
+        for _ in range(3):  # a kept-alive connection serves the next request with its own deadline
+            assert http.post_form(client, server.url(), {}, deadline=5).status_code == 200
 
 
 def test_self_signed_tls_is_not_trusted_and_a_ca_bundle_makes_it_pass(tmp_path):

@@ -173,15 +173,21 @@ class WhmcsClient:
         policy = self.retry
         attempt = 0
         waited = 0.0
+        # Each attempt ends within the request deadline, and one page, retries included, within
+        # one and a half: a stalled server frees the sync (and the queue behind it) instead of
+        # holding it for every attempt's deadline.
+        each = request_deadline()
+        ends = time.monotonic() + 1.5 * each
         while True:
             attempt += 1
             try:
-                return self._call(params, timeout=None)
+                left = ends - time.monotonic()
+                return self._call(params, timeout=None, deadline=max(1.0, min(each, left)))
             except errors.RemoteError as exc:
                 if policy is None or not exc.retryable or attempt >= policy.max_attempts:
                     raise
                 wait = policy.delay(attempt, getattr(exc, "retry_after", None))
-                if waited + wait > policy.max_total:
+                if waited + wait > policy.max_total or time.monotonic() + wait + 1.0 >= ends:
                     raise
                 log.info(
                     "WHMCS %s: %s; retrying in %.1fs (attempt %d of %d)",
@@ -214,7 +220,10 @@ class WhmcsClient:
                 )
             )
         try:
-            page = self._call(params, timeout=min(self.timeout, TEST_TIMEOUT))
+            # The timeout bounds the whole test, not each read: a server answering one byte at
+            # a time must not hold the button past it.
+            wait = min(self.timeout, TEST_TIMEOUT)
+            page = self._call(params, timeout=wait, deadline=wait)
         except errors.RemoteError as exc:
             return ConnectionResult(ok=False, error=exc, warnings=warnings)
         return ConnectionResult(ok=True, paid_invoices=page.total, warnings=warnings)
@@ -222,7 +231,7 @@ class WhmcsClient:
     # --- one request ----------------------------------------------------------------------------
 
     @sensitive_variables("body")
-    def _call(self, params: dict[str, str | int], *, timeout: float | None) -> InvoicePage:
+    def _call(self, params: dict[str, str | int], *, timeout: float | None, deadline: float) -> InvoicePage:
         body = {
             "identifier": self._identifier,
             "secret": self._secret,
@@ -232,7 +241,7 @@ class WhmcsClient:
         with self._count_lock:
             self.requests_made += 1
         try:
-            response = http.post_form(self._http, self.url, body, timeout=timeout)
+            response = http.post_form(self._http, self.url, body, timeout=timeout, deadline=deadline)
         except http.OutboundError as exc:
             raise _transport_error(exc) from None
         return self._classify(response, int(params.get("limitstart", 0)))
@@ -271,6 +280,13 @@ class WhmcsClient:
         if result != "success":
             raise errors.ResponseFormatChanged()
         return _page(data, limitstart)
+
+
+def request_deadline() -> float:
+    """Seconds one request may take in all (``FORECASTER_REQUEST_DEADLINE``)."""
+    from django.conf import settings
+
+    return float(getattr(settings, "WHMCS_REQUEST_DEADLINE", http.DEFAULT_DEADLINE))
 
 
 # --- classification helpers --------------------------------------------------------------------
