@@ -15,4 +15,5 @@ urlpatterns = [
     path("forecasts/", include("forecaster.forecasts.urls")),
     path("api/", include("forecaster.reports.api_urls")),
     path("language/", include("forecaster.language.urls")),
+    path("documents/", include("forecaster.documents.urls")),
 ]

@@ -223,6 +223,13 @@ def relocate(doc: Document, kind: str, on: datetime.date | None = None, *, also=
     return result
 
 
+def dependents(doc: Document) -> str:
+    """What keeps ``doc`` from being deleted, in words ("" when nothing does)."""
+    if doc.kind != Document.Kind.INBOX:
+        return _("it is filed as %(kind)s") % {"kind": doc.get_kind_display().lower()}
+    return ""
+
+
 def delete(doc: Document) -> str:
     """Remove ``doc`` from the database and keep its file in ``raw/delete/``; returns that path."""
     target = archive_name(doc.sha256, "trash")
