@@ -7,3 +7,8 @@ class DocumentsConfig(AppConfig):
     name = "forecaster.documents"
     label = "documents"
     verbose_name = "Documents"
+
+    def ready(self) -> None:
+        from forecaster.documents import signals
+
+        signals.connect()

@@ -32,6 +32,33 @@ class Document(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the document was classified as (at most one is set). Declared here, so the costs app
+    # knows nothing of files; deleting the record sends the document back to the inbox
+    # (forecaster.documents.signals).
+    cost_invoice = models.OneToOneField(
+        "costs.CostInvoice",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="document",
+        verbose_name=_("cost invoice"),
+    )
+    agreement = models.OneToOneField(
+        "costs.Agreement",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="document",
+        verbose_name=_("agreement"),
+    )
+    annex = models.OneToOneField(
+        "costs.Annex",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="document",
+        verbose_name=_("annex"),
+    )
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]
@@ -40,3 +67,8 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.original_name
+
+    @property
+    def record(self):
+        """The cost invoice, agreement or annex this document is, or ``None`` (inbox)."""
+        return self.cost_invoice or self.agreement or self.annex

@@ -223,11 +223,117 @@ def relocate(doc: Document, kind: str, on: datetime.date | None = None, *, also=
     return result
 
 
+KIND_FIELD = {
+    Document.Kind.INVOICE: "cost_invoice",
+    Document.Kind.AGREEMENT: "agreement",
+    Document.Kind.ANNEX: "annex",
+}
+
+
+class Refused(Exception):
+    """A change that is not allowed now; ``str(exc)`` says why."""
+
+
 def dependents(doc: Document) -> str:
     """What keeps ``doc`` from being deleted, in words ("" when nothing does)."""
     if doc.kind != Document.Kind.INBOX:
-        return _("it is filed as %(kind)s") % {"kind": doc.get_kind_display().lower()}
+        return _("it is filed as %(kind)s; send it back to the inbox first") % {
+            "kind": doc.get_kind_display().lower()
+        }
     return ""
+
+
+def archive_date(kind: str, record) -> datetime.date:
+    """The date that files a classified document under ``YYYY/MM``."""
+    if kind == Document.Kind.INVOICE:
+        day = record.document_date
+    elif kind == Document.Kind.AGREEMENT:
+        day = record.concluded_on or record.starts_on
+    else:
+        day = record.effective_on or record.concluded_on
+    return day or datetime.date.today()
+
+
+def classify(doc: Document, kind: str, record, save=None):
+    """File an inbox document as ``kind``, becoming ``record`` (an unsaved or saved cost invoice,
+    agreement or annex). ``save()`` saves the record (default ``record.save()``), inside the
+    same transaction as the move into ``invoices|agreements|annexes/YYYY/MM/``.
+
+    Raises :class:`Refused` if ``doc`` is not in the inbox.
+    """
+    if kind not in KIND_FIELD:
+        raise ValueError(kind)
+    doc.refresh_from_db()
+    if doc.kind != Document.Kind.INBOX:
+        raise Refused(
+            _("This document is already filed as %(kind)s.") % {"kind": doc.get_kind_display().lower()}
+        )
+
+    def also():
+        saved = save() if save is not None else (record.save() or record)
+        setattr(doc, KIND_FIELD[kind], saved)
+        return saved
+
+    return relocate(doc, kind, archive_date(kind, record), also=also)
+
+
+def record_dependents(record) -> list[str]:
+    """What refers to ``record`` (besides its document), e.g. ``["2 annexes", "1 commitment"]``."""
+    found: list[str] = []
+    for rel in record._meta.related_objects:
+        model = rel.related_model
+        if model is Document or model.__name__.startswith("Historical") or rel.many_to_many:
+            continue
+        accessor = rel.get_accessor_name()
+        if rel.one_to_one:
+            if getattr(record, accessor, None) is not None:
+                found.append(f"1 {model._meta.verbose_name}")
+            continue
+        count = getattr(record, accessor).count()
+        if count:
+            name = model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural
+            found.append(f"{count} {name}")
+    commitment = getattr(record, "commitment", None)
+    if commitment is not None:
+        found.append(_("commitment “%(name)s”") % {"name": commitment})
+    return found
+
+
+def unmap(doc: Document) -> None:
+    """Send a classified document back to the inbox, deleting the record it became.
+
+    Raises :class:`Refused` naming what depends on that record (annexes, commitments…).
+    """
+    doc.refresh_from_db()
+    record = doc.record
+    if doc.kind == Document.Kind.INBOX:
+        raise Refused(_("This document is already in the inbox."))
+    if record is not None:
+        deps = record_dependents(record)
+        if deps:
+            raise Refused(
+                _("“%(record)s” cannot go back to the inbox while %(what)s depend on it.")
+                % {"record": record, "what": ", ".join(str(d) for d in deps)}
+            )
+
+    def also():
+        for field_name in KIND_FIELD.values():
+            setattr(doc, field_name, None)
+        if record is not None:
+            record.delete()
+
+    relocate(doc, Document.Kind.INBOX, also=also)
+
+
+def return_to_inbox(pk: int) -> None:
+    """After its record was deleted elsewhere, move a document back to the inbox."""
+    doc = Document.objects.filter(pk=pk).first()
+    if doc is None or doc.kind == Document.Kind.INBOX or doc.record is not None:
+        return
+    try:
+        relocate(doc, Document.Kind.INBOX)
+    except Exception:  # noqa: BLE001  (the record is gone either way; `documents check` shows the file)
+        log.warning("document %s could not be moved back to the inbox", pk, exc_info=True)
 
 
 def delete(doc: Document) -> str:
@@ -296,12 +402,15 @@ def check(progress=None) -> CheckReport:
 
 __all__ = [
     "CheckReport",
+    "Refused",
     "StorageError",
     "UploadRefused",
     "check",
+    "classify",
     "delete",
     "ingest",
     "open_file",
     "read_pdf",
     "relocate",
+    "unmap",
 ]
