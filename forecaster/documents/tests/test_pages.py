@@ -7,10 +7,10 @@ import hashlib
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from forecaster.conftest import csrf_post
 from forecaster.documents.models import Document
 from forecaster.documents.storage import documents_storage
 from forecaster.documents.testing import make_pdf
+from tests.clients import csrf_post
 
 pytestmark = pytest.mark.django_db
 
