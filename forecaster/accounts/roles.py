@@ -10,6 +10,7 @@ from functools import wraps
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 
 def is_admin(user) -> bool:
@@ -22,7 +23,7 @@ def admin_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not is_admin(request.user):
-            raise PermissionDenied("Only an administrator can do this.")
+            raise PermissionDenied(_("Only an administrator can do this."))
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -41,7 +41,9 @@ def revenue_chart(line, currency: str, history_months: int = 24) -> dict:
         "today": len(hist),
         "actualLabel": _("Actual"),
         "forecastLabel": _("Forecast"),
+        # xgettext:no-python-format
         "bandLabel": _("80 % interval, high"),
+        # xgettext:no-python-format
         "bandLowLabel": _("80 % interval, low"),
         "todayLabel": _("today"),
     }

@@ -331,7 +331,7 @@ def revenue_export(request: HttpRequest, fmt_name: str) -> HttpResponse:
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:
-        raise Http404("no such export format")
+        raise Http404(_("No such export format."))
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt_name}"'
     return response
 

@@ -1,0 +1,5 @@
+# Russian: Django's formats, except day-and-month, which needs the genitive ("1 декабря", not
+# "1 Декабрь") as in running text.
+from django.conf.locale.ru.formats import *  # noqa: F403
+
+MONTH_DAY_FORMAT = "j E"
