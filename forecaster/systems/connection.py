@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
 from forecaster.lib.crypto import DecryptionError, KeyConfigError
@@ -27,8 +28,8 @@ def check_connection(system: AccountingSystem) -> ConnectionResult:
         return ConnectionResult(
             ok=False,
             error=errors.RemoteError(
-                f"The stored secret cannot be decrypted ({exc}).",
-                "Enter the API Secret again on the system's Edit page, or restore the key file.",
+                gettext("The stored secret cannot be decrypted (%(reason)s).") % {"reason": exc},
+                gettext("Enter the API Secret again on the system's Edit page, or restore the key file."),
             ),
         )
     with client:

@@ -121,7 +121,18 @@ TEXT_CALLS = {  # callable name → index of the argument a person reads
     "info": 1,
     "add_message": 2,
     "add_error": 1,
-}
+    # What went wrong talking to an accounting system, and the fix (forecaster.systems.errors):
+    # shown by Test connection, the sync history and the list of systems.
+    **dict.fromkeys(
+        (
+            "RemoteError", "SetupError", "AuthenticationFailed", "IpNotAllowed", "IpBanned",
+            "PermissionMissing", "NotAnApi", "TlsError", "ForbiddenAddress", "ResponseFormatChanged",
+            "WhmcsError", "Unreachable", "TransientError", "RemoteTimeout", "ServerError", "BadResponse",
+        ),
+        0,
+    ),
+    "OutboundError": 1,
+}  # fmt: skip
 MESSAGE_MODULES = {"messages"}
 
 

@@ -265,7 +265,7 @@ class WhmcsClient:
             if status >= 500 or status == 429:
                 raise _server_error(response) from None
             raise errors.BadResponse(
-                "WHMCS sent an incomplete or invalid JSON answer (truncated?)."
+                gettext("WHMCS sent an incomplete or invalid JSON answer (truncated?).")
             ) from None
         if not isinstance(data, dict):
             raise errors.ResponseFormatChanged()
@@ -306,7 +306,7 @@ def _counter(data: dict, key: str, default: int | None = None) -> int:
     value = data.get(key, default)
     if isinstance(value, bool) or value is None:
         raise errors.ResponseFormatChanged(
-            f"WHMCS response format changed: the answer has no {key!r} counter."
+            gettext("WHMCS response format changed: the answer has no “%(key)s” counter.") % {"key": key}
         )
     if isinstance(value, int):
         return value
@@ -314,7 +314,9 @@ def _counter(data: dict, key: str, default: int | None = None) -> int:
         return int(value.strip())
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
-    raise errors.ResponseFormatChanged(f"WHMCS response format changed: {key!r} is not a whole number.")
+    raise errors.ResponseFormatChanged(
+        gettext("WHMCS response format changed: “%(key)s” is not a whole number.") % {"key": key}
+    )
 
 
 def _records(invoices: object) -> list[dict] | None:
@@ -340,7 +342,7 @@ def _page(data: dict, limitstart: int) -> InvoicePage:
     records = _records(data.get("invoices"))
     if records is None or (returned > 0 and not records):
         raise errors.ResponseFormatChanged(
-            "WHMCS response format changed: the invoices in the answer cannot be read."
+            gettext("WHMCS response format changed: the invoices in the answer cannot be read.")
         )
     return InvoicePage(total=total, start=start, returned=returned, records=records)
 
