@@ -95,7 +95,6 @@ class SyncRun(models.Model):
     steps_total = models.PositiveIntegerField(null=True, blank=True, help_text=_("n = ceil(total/Step)"))
     next_offset = models.PositiveBigIntegerField(default=0)
     requests = models.PositiveIntegerField(default=0)
-    pages = models.PositiveIntegerField(default=0)
     inserted = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     removed = models.PositiveIntegerField(default=0)

@@ -13,7 +13,7 @@ from forecaster.reports.models import DailyRevenue
 from forecaster.sandbox import faults
 from forecaster.sandbox.testing import running_sandbox
 from forecaster.sync import engine
-from forecaster.sync.engine import run_sync
+from forecaster.sync.engine import run_sync, staging
 from forecaster.sync.models import Invoice, StagedInvoice, SyncRun
 from tests.builders import assert_exact, make_system
 
@@ -141,7 +141,7 @@ def test_a_crash_inside_a_transaction_leaves_rows_and_checkpoint_together(system
             if calls["n"] == crash_at:
                 raise Boom()
 
-    monkeypatch.setattr(engine, "_fault", crash)
+    monkeypatch.setattr(staging, "_fault", crash)
     run = run_sync(system, "full", "cli", prefetch=False)
     assert run.status == "failed" and run.error_class == "Boom"
     run.refresh_from_db()
@@ -152,7 +152,7 @@ def test_a_crash_inside_a_transaction_leaves_rows_and_checkpoint_together(system
     else:
         # Exactly one page committed: its rows are staged and the checkpoint says so.
         assert run.step == 1 and staged == system.step
-    monkeypatch.setattr(engine, "_fault", lambda where: None)
+    monkeypatch.setattr(staging, "_fault", lambda where: None)
     again = run_sync(system, "full", "cli")
     assert again.status == "succeeded"
     assert_exact(system, sb)

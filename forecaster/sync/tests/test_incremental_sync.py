@@ -123,9 +123,9 @@ def test_an_old_invoice_whose_amount_changed_is_fixed_by_the_full_reconciliation
 
 
 def test_many_new_invoices_fall_back_to_a_full_sync(synced, sb, monkeypatch):
-    from forecaster.sync import engine
+    from forecaster.sync.engine import cheap as cheap_sync
 
-    monkeypatch.setattr(engine, "MAX_CHEAP_PAGES", 2)
+    monkeypatch.setattr(cheap_sync, "MAX_CHEAP_PAGES", 2)
     for _ in range(40):
         sb.state.add_invoice(status="Paid")
     run = cheap(synced)

@@ -1,0 +1,97 @@
+"""The engine of one run: its state, and the steps a test can drive one at a time.
+
+    engine = Engine(system, run, client)
+    engine.prepare_full(); engine.full_step(); engine.switch()     # or engine.full()
+    engine.incremental()
+
+Each responsibility is a mixin in its own module: remote reads and prefetch
+(:mod:`.fetching`), stage rows and page commits (:mod:`.staging`), the switch (:mod:`.switch`),
+the full sync (:mod:`.full`) and the cheap sync (:mod:`.cheap`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from decimal import Decimal
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+
+from forecaster.reports.rates import RateBook
+from forecaster.sync.engine.cheap import CheapSync
+from forecaster.sync.engine.errors import SyncStopped
+from forecaster.sync.engine.fetching import Fetching
+from forecaster.sync.engine.full import FullSync
+from forecaster.sync.engine.staging import Staging, stage_rows_per_statement
+from forecaster.sync.engine.switch import Switching
+from forecaster.sync.models import SyncRun
+from forecaster.systems.models import AccountingSystem
+
+
+class PageSource(Protocol):
+    """What the engine needs from a client (``WhmcsClient`` or a test double)."""
+
+    requests_made: int
+
+    def get_invoices(
+        self,
+        *,
+        limitstart: int = 0,
+        limitnum: int = 25,
+        status: str = "Paid",
+        orderby: str = "id",
+        order: str = "asc",
+    ) -> Any: ...
+
+
+class Engine(FullSync, CheapSync, Switching, Staging, Fetching):
+    """One run's work, as steps a test can drive: ``full_step()``, ``switch()``, ``incremental()``."""
+
+    def __init__(
+        self,
+        system: AccountingSystem,
+        run: SyncRun,
+        client: PageSource,
+        *,
+        on_progress: Callable[[SyncRun], None] | None = None,
+        stop: threading.Event | None = None,
+        prefetch: bool = True,
+    ) -> None:
+        self.system = system
+        self.run = run
+        self.client = client
+        self.on_progress = on_progress
+        self.stop = stop
+        self.prefetch = prefetch
+        self.size = max(1, int(system.step))
+        self.rates = RateBook(system)
+        self.tz = ZoneInfo(settings.TIME_ZONE)
+        self.totals: set[int] = set()
+        # Database adapters, and the text fast path: it writes values as SQLite's Decimal/date
+        # adapters would print them; other databases get typed values.
+        self._adapt_date = connection.ops.adapt_datefield_value
+        self._adapt_datetime = connection.ops.adapt_datetimefield_value
+        self._plain_text = connection.vendor == "sqlite"
+        self._rate_text: dict[str, tuple[str, bool, Decimal]] = {}
+        self._stage_sql_cache: dict[int, str] = {}
+        self._batch = stage_rows_per_statement()
+        self._resumed = False  # set by prepare_full when it continues an interrupted stage
+        self._pool: ThreadPoolExecutor | None = None
+        self._ahead: deque[tuple[tuple, Future]] = deque()  # requests in flight, oldest first
+        self._first_request: int | None = None
+        self._last_total: int | None = None
+        self._last_read: int | None = None  # the last id of the page committed last
+
+    def _check_stop(self) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise SyncStopped()
+
+    def _progress(self) -> None:
+        self.run.requests = self.client.requests_made
+        if self.on_progress is not None:
+            self.on_progress(self.run)

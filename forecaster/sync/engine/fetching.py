@@ -1,0 +1,158 @@
+"""Reading pages from the remote: one request per page, parsed, with up to ``AHEAD`` requests in
+flight (a prefetch pool), so the second core fetches and decodes while this thread writes.
+
+``fetch(start, limit, order)`` returns a :class:`Page`: from the prefetched request when one
+asked exactly this, else by a request of its own. ``fetch_ahead`` starts a later request;
+``close`` waits for and drops every request still in flight.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from forecaster.sync.models import PAID
+from forecaster.systems.whmcs.records import (
+    BadRecord,
+    InvoiceRecord,
+    invoice_id,
+    parse_invoice,
+    parse_page,
+    plain_paid_fields,
+)
+
+# Full-sync page requests in flight at once (the next page and a guess at the one after);
+# the machine's second core then fetches and decodes while this thread parses and writes.
+AHEAD = 2
+
+
+@dataclass
+class Page:
+    """A parsed answer: ``ids`` in answer order (``None`` for an unreadable id)."""
+
+    total: int
+    start: int
+    limit: int
+    returned: int
+    ids: list[int | None]
+    records: list[InvoiceRecord]
+    bad: list[BadRecord]
+    # With ``fetch(..., staged=True)``: the Paid rows as StagedInvoice parameters, one per id
+    # (the last one wins), instead of ``records``.
+    staged: dict[int, tuple] | None = None
+
+    @property
+    def short(self) -> bool:
+        return self.returned < self.limit
+
+
+class Fetching:
+    """The engine's remote reads (a mixin of the ``Engine``)."""
+
+    client: Any
+    prefetch: bool
+    tz: Any
+    run: Any
+    totals: set[int]
+    _plain_text: bool
+    _pool: ThreadPoolExecutor | None
+    _ahead: deque[tuple[tuple, Future]]
+    # From staging.Staging: a record (or the fast path's text fields) as stage parameters.
+    _plain_stage_values: Any
+    _stage_values: Any
+
+    def _request(self, start: int, limit: int, order: str = "asc") -> Any:
+        return self.client.get_invoices(
+            limitstart=start, limitnum=limit, status=PAID, orderby="id", order=order
+        )
+
+    def fetch(self, start: int, limit: int, order: str = "asc", *, staged: bool = False) -> Page:
+        """One page, parsed; from the prefetched request when it asked exactly this.
+
+        ``staged=True`` (full sync) fills ``Page.staged`` with rows ready for the stage
+        instead of ``Page.records``.
+        """
+        key = (start, limit, order)
+        raw = None
+        while self._ahead:
+            ahead_key, future = self._ahead.popleft()
+            if ahead_key == key:
+                raw = future.result()
+                break
+            _settle(future)  # a guess that did not come true (drift, a short page)
+        if raw is None:
+            raw = self._request(start, limit, order)
+        if staged:
+            return self._parse_staged(raw, start, limit)
+        return self._parse(raw, start, limit)
+
+    def fetch_ahead(self, start: int, limit: int, order: str = "asc") -> None:
+        """Start the request for a later page while this one is written (``AHEAD`` at most)."""
+        key = (start, limit, order)
+        if not self.prefetch or len(self._ahead) >= AHEAD or any(k == key for k, _ in self._ahead):
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=AHEAD, thread_name_prefix="sync-prefetch")
+        self._ahead.append((key, self._pool.submit(self._request, start, limit, order)))
+
+    def close(self) -> None:
+        """Wait for the requests still in flight, drop their answers, stop the pool."""
+        while self._ahead:
+            _settle(self._ahead.popleft()[1])
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def _seen(self, raw: Any, start: int, limit: int, **parsed: Any) -> Page:
+        self.totals.add(raw.total)
+        self.run.remote_total = raw.total
+        return Page(total=raw.total, start=start, limit=limit, returned=len(raw.records), **parsed)
+
+    def _parse(self, raw: Any, start: int, limit: int) -> Page:
+        good, bad = parse_page(raw.records, self.tz)
+        ids = [_id_of(item) for item in raw.records]
+        paid = [r for r in good if r.status.lower() == "paid"]
+        return self._seen(raw, start, limit, ids=ids, records=paid, bad=bad)
+
+    def _parse_staged(self, raw: Any, start: int, limit: int) -> Page:
+        """Like ``_parse``, straight into stage rows: the per-row cost of a full sync."""
+        stage = self.run.stage
+        plain = plain_paid_fields if self._plain_text else None
+        tz = self.tz
+        ids: list[int | None] = []
+        rows: dict[int, tuple] = {}
+        bad: list[BadRecord] = []
+        for item in raw.records:
+            fields = plain(item, tz) if plain is not None else None
+            if fields is not None:
+                ids.append(fields[0])
+                rows[fields[0]] = self._plain_stage_values(stage, fields)
+                continue
+            # Only a valid id positions the pages (2**63 would not fit the checkpoint).
+            ids.append(_id_of(item))
+            try:
+                if not isinstance(item, dict):
+                    raise BadRecord(None, "invoice is not an object")
+                rec = parse_invoice(item, tz)
+            except BadRecord as exc:
+                bad.append(exc)
+                continue
+            if rec.status.lower() == "paid":
+                rows[rec.whmcs_id] = self._stage_values(stage, rec)
+        if raw.records and len(bad) == len(raw.records):
+            parse_page(raw.records, tz)  # raises FormatChanged when a field is gone everywhere
+        return self._seen(raw, start, limit, ids=ids, records=[], bad=bad, staged=rows)
+
+
+def _id_of(item: object) -> int | None:
+    """A record's id as an int, or ``None`` when it has no valid id."""
+    return invoice_id(item.get("id")) if isinstance(item, dict) else None
+
+
+def _settle(future: Future) -> None:
+    """Wait for an unwanted prefetch so the client is idle again; its outcome is dropped."""
+    with contextlib.suppress(Exception):  # the page was not needed
+        future.result()

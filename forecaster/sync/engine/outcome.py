@@ -1,0 +1,143 @@
+"""How a run ends: its status, a message and a fix a user can act on, and the system's last result.
+
+    record_outcome(system, run, exc)     # exc: None (succeeded) or what stopped the run
+    summary(run)                         # one line for the CLI, the list of systems and logs
+
+Failures are described by the table ``FAILURES`` (first matching class wins): each entry turns
+an exception into ``(error_class, message, fix)``. Anything not in the table is unexpected: only
+its class name is kept (its text could quote data) and the traceback goes to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import OperationalError
+from django.utils import timezone
+
+from forecaster.lib.crypto import DecryptionError
+from forecaster.sync.engine.errors import SyncFailed, SyncStopped
+from forecaster.sync.models import SyncRun
+from forecaster.systems.errors import RemoteError
+from forecaster.systems.models import AccountingSystem
+from forecaster.systems.whmcs.records import FormatChanged
+
+log = logging.getLogger("forecaster.sync.engine")
+
+Described = tuple[str, str, str]  # (error_class, message, fix)
+
+
+def _remote(exc: RemoteError) -> Described:
+    return exc.kind, exc.message, exc.fix
+
+
+def _format_changed(exc: FormatChanged) -> Described:
+    fix = "Check that the system runs a supported WHMCS version; report this."
+    return "ResponseFormatChanged", str(exc), fix
+
+
+def _decryption(exc: DecryptionError) -> Described:
+    message = "The stored API secret cannot be decrypted (the key changed?)."
+    return "DecryptionError", message, "Enter the API secret again in the system's settings."
+
+
+def _sync_failed(exc: SyncFailed) -> Described:
+    return "SyncFailed", exc.message, exc.fix
+
+
+def _db_reason(exc: OperationalError) -> str:
+    # The database's own words ("disk I/O error", "database is locked") quote no data.
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def _database(exc: OperationalError) -> Described:
+    reason = _db_reason(exc)
+    message = f"The database refused to save the sync ({reason}); the pages already imported are intact."
+    fix = (
+        "Check free disk space and that no other program holds the "
+        "database, then run the sync again (a full sync resumes)."
+    )
+    return "DatabaseError", message, fix
+
+
+FAILURES: tuple[tuple[type[BaseException], Callable[[Any], Described]], ...] = (
+    (RemoteError, _remote),
+    (FormatChanged, _format_changed),
+    (DecryptionError, _decryption),
+    (SyncFailed, _sync_failed),
+    (OperationalError, _database),
+)
+INTERRUPTED: Described = (
+    "Interrupted",
+    "The sync was stopped before it finished.",
+    "Start it again: a full sync continues from its last completed step.",
+)
+UNEXPECTED_MESSAGE = "An unexpected error stopped the sync; the server log has details."
+UNEXPECTED_FIX = "Try again; if it keeps failing, report it with the log."
+
+
+def describe(exc: BaseException) -> Described | None:
+    """``(error_class, message, fix)`` of a failure by the ``FAILURES`` table; ``None`` when
+    the failure is unexpected."""
+    for kind, explain in FAILURES:
+        if isinstance(exc, kind):
+            return explain(exc)
+    return None
+
+
+def _failure(system: AccountingSystem, run: SyncRun, exc: BaseException) -> Described:
+    if isinstance(exc, SyncStopped | KeyboardInterrupt):
+        return INTERRUPTED
+    described = describe(exc)
+    if isinstance(exc, OperationalError):
+        log.error(
+            "sync %s of system %s: the database refused a write: %s", run.pk, system.pk, _db_reason(exc)
+        )
+    if described is None:
+        # Unexpected: keep the class only (its text could quote data) and log the traceback.
+        log.error("sync %s of system %s failed", run.pk, system.pk, exc_info=exc)
+        return type(exc).__name__, UNEXPECTED_MESSAGE, UNEXPECTED_FIX
+    return described
+
+
+def record_outcome(system: AccountingSystem, run: SyncRun, exc: BaseException | None) -> None:
+    """Finish ``run`` (succeeded, interrupted or failed) and the system's last-sync fields."""
+    now = timezone.now()
+    run.finished_at = run.heartbeat_at = now
+    if exc is None:
+        run.status = SyncRun.Status.SUCCEEDED
+    else:
+        interrupted = isinstance(exc, SyncStopped | KeyboardInterrupt)
+        run.status = SyncRun.Status.INTERRUPTED if interrupted else SyncRun.Status.FAILED
+        error_class, message, fix = _failure(system, run, exc)
+        run.error_class, run.error_message, run.error_fix = error_class[:100], message[:1000], fix[:500]
+    run.save()
+    _record_on_system(system, run, now, ok=exc is None)
+
+
+def _record_on_system(system: AccountingSystem, run: SyncRun, now: Any, *, ok: bool) -> None:
+    message = summary(run)
+    fields: dict[str, Any] = {"last_sync_at": now, "last_sync_ok": ok, "last_sync_message": message[:500]}
+    if ok and run.remote_total is not None:
+        fields["remote_total"] = run.remote_total
+    AccountingSystem.objects.filter(pk=system.pk).update(**fields)
+    for key, value in fields.items():
+        setattr(system, key, value)
+    log.info("sync %s of system %s: %s", run.pk, system.pk, message)
+
+
+def summary(run: SyncRun) -> str:
+    """One line for the CLI, the list of systems and logs (never client data or secrets)."""
+    mode = run.get_mode_display()
+    if run.status == SyncRun.Status.SUCCEEDED:
+        text = f"{mode} done: {run.inserted} new, {run.updated} changed, {run.removed} removed"
+        if run.quarantined:
+            text += f", {run.quarantined} unreadable (quarantined)"
+        return f"{text}; {run.requests} requests."
+    if run.status == SyncRun.Status.INTERRUPTED:
+        return f"{mode} interrupted at step {run.step}: {run.error_message}"
+    if run.status == SyncRun.Status.FAILED:
+        return f"{mode} failed: {run.error_message} {run.error_fix}".strip()
+    return f"{mode} {run.get_status_display().lower()}"

@@ -1,0 +1,97 @@
+"""``run_sync``: the public entry point — claim, run, record the outcome."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+
+from django.db import connection
+
+from forecaster.sync.engine.claims import claim, start_claimed
+from forecaster.sync.engine.core import Engine, PageSource
+from forecaster.sync.engine.outcome import record_outcome
+from forecaster.sync.models import SyncRun
+from forecaster.systems.models import AccountingSystem
+
+
+def run_sync(
+    system: AccountingSystem,
+    mode: str = "incremental",
+    trigger: str = "cli",
+    *,
+    client: PageSource | None = None,
+    on_progress: Callable[[SyncRun], None] | None = None,
+    run: SyncRun | None = None,
+    stop: threading.Event | None = None,
+    resume: bool = True,
+    prefetch: bool = True,
+) -> SyncRun:
+    """Run one sync of ``system`` to its end and return its ``SyncRun``.
+
+    ``mode`` is ``"full"`` or ``"incremental"``; ``trigger`` ``"user"``, ``"schedule"`` or
+    ``"cli"``. Pass ``run`` to execute a run already claimed (queued by the web UI). ``client``
+    defaults to ``WhmcsClient.for_system(system)``. ``resume=False`` makes a full sync start over
+    instead of continuing an interrupted one. Raises only :class:`AlreadyRunning`.
+    """
+    if run is None:
+        run = claim(system, mode, trigger)
+    else:
+        start_claimed(run)
+    own_client = client is None
+    outcome: BaseException | None = None
+    restore = _lean_sqlite()
+    try:
+        if client is None:
+            client = _client_for(system)
+        engine = Engine(system, run, client, on_progress=on_progress, stop=stop, prefetch=prefetch)
+        if run.mode == SyncRun.Mode.FULL:
+            engine.full(resume=resume)
+        else:
+            engine.incremental()
+    except BaseException as exc:  # recorded below; KeyboardInterrupt included (CLI Ctrl-C)
+        outcome = exc
+    finally:
+        restore()
+        if client is not None:
+            run.requests = client.requests_made
+        if own_client and client is not None:
+            client.close()
+    record_outcome(system, run, outcome)
+    if outcome is not None and not isinstance(outcome, Exception | KeyboardInterrupt):
+        raise outcome
+    return run
+
+
+def _client_for(system: AccountingSystem) -> PageSource:
+    from forecaster.systems.whmcs.client import WhmcsClient
+
+    return WhmcsClient.for_system(system)
+
+
+def _lean_sqlite() -> Callable[[], None]:
+    """Bound a sync's memory on SQLite; returns the function that undoes it.
+
+    The web-tuned connection keeps a 64 MB page cache and temporary b-trees in memory; a full
+    sync of a million invoices would fill the one and grow the other (the switch's sorts) with
+    the number of invoices. For the sync's connection, a smaller cache and temporary data on
+    disk keep peak memory flat.
+    """
+    # (temp_store cannot change inside a transaction: a caller's open one, e.g. a test's.)
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return lambda: None
+    connection.ensure_connection()
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA cache_size")
+        cache = int(cur.fetchone()[0])
+        cur.execute("PRAGMA temp_store")
+        temp = int(cur.fetchone()[0])
+        cur.execute("PRAGMA cache_size = -16000")
+        cur.execute("PRAGMA temp_store = FILE")
+
+    def restore() -> None:
+        with contextlib.suppress(Exception), connection.cursor() as cur:  # closed: nothing to undo
+            cur.execute(f"PRAGMA cache_size = {cache}")
+            cur.execute(f"PRAGMA temp_store = {temp}")
+
+    return restore
