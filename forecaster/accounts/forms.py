@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from forecaster.accounts.models import LoginFailure
@@ -22,7 +23,7 @@ class ThrottledLoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "throttled": (
+        "throttled": _(
             "Too many failed logins. For your safety, login is paused for this account and "
             "address; try again in %(minutes)d minutes."
         ),
@@ -53,13 +54,16 @@ class ThrottledLoginForm(AuthenticationForm):
 class AdminCreationForm(forms.Form):
     """The first administrator account (and later ones, from the Users page)."""
 
-    username = forms.CharField(max_length=150, help_text=_("The name you log in with."))
-    email = forms.EmailField(required=False, help_text=_("Optional; for your own records."))
+    username = forms.CharField(label=_("Username"), max_length=150, help_text=_("The name you log in with."))
+    email = forms.EmailField(
+        label=_("E-mail"), required=False, help_text=_("Optional; for your own records.")
+    )
     password1 = forms.CharField(
         label=_("Password"),
         widget=forms.PasswordInput(render_value=False),
         strip=False,
-        help_text=password_validation.password_validators_help_text_html(),
+        # Lazy, so the rules are listed in the reader's language (Django translates them).
+        help_text=lazy(password_validation.password_validators_help_text_html, str)(),
     )
     password2 = forms.CharField(
         label=_("Password again"),
@@ -68,6 +72,7 @@ class AdminCreationForm(forms.Form):
         help_text=_("Type the same password again, to catch a typo."),
     )
     role = forms.ChoiceField(
+        label=_("Role"),
         choices=[("admin", _("Administrator")), ("viewer", _("Viewer"))],
         initial="admin",
         help_text=_("Administrators manage systems, secrets, syncs and users; viewers only read."),
