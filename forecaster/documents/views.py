@@ -163,6 +163,9 @@ def file(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    # Its own policy (the site-wide one forbids framing and plugins): nothing may load from the
+    # PDF, only our own pages may frame it, and the browser's PDF viewer may show it.
+    response["Content-Security-Policy"] = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
     return response
 
 

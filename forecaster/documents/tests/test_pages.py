@@ -95,6 +95,8 @@ def test_the_pdf_is_served_so_it_can_never_run_as_a_page(admin_client, local_bac
     assert response["Content-Disposition"].startswith("inline;")
     assert "<" not in response["Content-Disposition"] and '"name' not in response["Content-Disposition"]
     assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
     download = admin_client.get(f"/documents/{doc.pk}/file?download=1")
     assert download["Content-Disposition"].startswith("attachment;")
 
