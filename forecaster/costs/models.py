@@ -22,6 +22,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -109,6 +110,9 @@ class Counterparty(models.Model):
         self.name_key = normalise_name(self.company_name)
         self.vat_key = normalise_vat_id(self.vat_id, self.country)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("costs:party", args=[self.pk])
 
     def duplicates(self) -> list[tuple[str, Counterparty]]:
         """``[(reason, existing)]``: counterparties with the same VAT id in the same country or
@@ -232,6 +236,9 @@ class Agreement(_TermsFields):
     def __str__(self) -> str:
         return f"{self.title} ({self.counterparty})" if self.counterparty_id else self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("costs:agreement", args=[self.pk])
+
     def clean(self) -> None:
         if self.expires_on and self.starts_on and self.expires_on < self.starts_on:
             raise ValidationError({"expires_on": _("The expiry date is before the start date.")})
@@ -330,6 +337,9 @@ class Annex(_TermsFields):
 
     def __str__(self) -> str:
         return f"{self.number or _('Annex')} ({self.effective_on})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("costs:agreement", args=[self.agreement_id])
 
     def change(self) -> T.Change:
         indefinite = {"yes": True, "no": False}.get(self.indefinite)
@@ -447,6 +457,9 @@ class Commitment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("costs:commitment", args=[self.pk])
 
     def clean(self) -> None:
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
@@ -607,6 +620,9 @@ class CostInvoice(models.Model):
         self.currency = (self.currency or "").upper()
         self.convert()
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("costs:invoice", args=[self.pk])
 
     def clean(self) -> None:
         amounts = (self.net, self.vat, self.gross)

@@ -11,6 +11,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from forecaster.costs import cli as costs_cli
 from forecaster.reports import exports
 from forecaster.reports.params import ParamError, parse_report_params
 from forecaster.reports.queries import BASES, GROUPINGS, revenue
@@ -19,7 +20,7 @@ from forecaster.systems.models import AccountingSystem
 
 
 class Command(BaseCommand):
-    help = "Reports. `report revenue` prints paid revenue per year, month or day."
+    help = "Reports. `report revenue|costs|result` prints revenue, costs or the result per period."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="report", required=True, metavar="REPORT")
@@ -40,8 +41,12 @@ class Command(BaseCommand):
             default="invoice",
             help="Date invoices by their invoice date (default) or their date paid.",
         )
+        costs_cli.add_parsers(sub)  # `report costs` and `report result`
 
     def handle(self, *args, **opts) -> None:
+        if opts["report"] in costs_cli.REPORTS:
+            costs_cli.handle(self, opts)
+            return
         if opts["report"] != "revenue":  # argparse already refuses others; kept for call_command
             raise CommandError(f"unknown report {opts['report']!r}")
         try:

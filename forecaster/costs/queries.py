@@ -1,0 +1,283 @@
+"""Cost and result queries: plain functions over the database, no request objects.
+
+    >>> r = costs(date(2024, 1, 1), date(2024, 12, 31), by="month")
+    >>> r.rows[0]
+    CostRow(key='2024-01', label='2024-01', invoices=3, net=Decimal('1500.00'), vat=Decimal('345.00'))
+    >>> result(date(2024, 1, 1), date(2024, 12, 31), by="month").total.net
+    Decimal('12345.67')
+
+Amounts are the cost invoices' base-currency amounts, summed as whole cents in SQL (exact on
+SQLite and PostgreSQL), so any grouping of the same invoices adds up to the same total. A cost
+invoice is placed in a period by its document date.
+
+Groupings: ``year``, ``month``, ``day`` (periods), ``counterparty``, ``commitment`` and ``tag``.
+By tag, an invoice with several tags counts under each of them (and untagged invoices under
+"no tag"), so only that grouping may add up to more than the total; the report says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import CharField, Count, F, QuerySet, Sum
+from django.db.models.functions import Substr, TruncMonth, TruncYear
+from django.utils.translation import gettext as _
+
+from forecaster.costs.models import CostInvoice
+from forecaster.reports import queries as revenue_queries
+
+PERIODS = ("year", "month", "day")
+GROUPINGS = (*PERIODS, "counterparty", "commitment", "tag")
+ZERO = Decimal("0.00")
+cents = revenue_queries.cents
+
+
+@dataclass(frozen=True)
+class CostRow:
+    """One group of a costs report: ``key`` identifies it (a period, or an id as text; ``""`` for
+    "none"), ``label`` is what a person reads."""
+
+    key: str
+    label: str
+    invoices: int
+    net: Decimal
+    vat: Decimal
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.vat
+
+
+@dataclass
+class CostReport:
+    currency: str
+    by: str
+    date_from: date | None
+    date_to: date | None
+    filters: dict[str, str] = field(default_factory=dict)
+    rows: list[CostRow] = field(default_factory=list)
+    total: CostRow | None = None  # the invoices' own total (by tag it can be less than the rows' sum)
+
+    def __post_init__(self) -> None:
+        if self.total is None:
+            self.total = CostRow(
+                "",
+                "",
+                sum(r.invoices for r in self.rows),
+                sum((r.net for r in self.rows), ZERO),
+                sum((r.vat for r in self.rows), ZERO),
+            )
+
+
+def _period_expression(by: str, column: str = "document_date"):
+    # As in the revenue report: a prefix of SQLite's ISO text date is the period (no Python
+    # callback per row); other engines truncate natively.
+    if connection.vendor == "sqlite":
+        return Substr(column, 1, {"year": 4, "month": 7, "day": 10}[by], output_field=CharField())
+    return {"year": TruncYear(column), "month": TruncMonth(column), "day": F(column)}[by]
+
+
+def _period_key(value, by: str) -> str:
+    if isinstance(value, str):
+        return value
+    if by == "year":
+        return f"{value.year:04d}"
+    if by == "month":
+        return f"{value.year:04d}-{value.month:02d}"
+    return value.isoformat()
+
+
+def invoices(
+    date_from: date | None = None,
+    date_to: date | None = None,
+    counterparty: int | None = None,
+    commitment: int | None = None,
+    tag: int | None = None,
+) -> QuerySet:
+    """The cost invoices a report reads: document date inclusive, optional filters by id."""
+    qs = CostInvoice.objects.all()
+    if date_from is not None:
+        qs = qs.filter(document_date__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(document_date__lte=date_to)
+    if counterparty is not None:
+        qs = qs.filter(counterparty_id=counterparty)
+    if commitment is not None:
+        qs = qs.filter(commitment_id=commitment)
+    if tag is not None:
+        qs = qs.filter(tags__id=tag)
+    return qs.order_by()
+
+
+def _sums(qs: QuerySet, key) -> list[tuple]:
+    grouped = (
+        qs.annotate(k=key)
+        .values_list("k")
+        .annotate(n=Count("id"), net=Sum("net_base_cents"), vat=Sum("vat_base_cents"))
+        .order_by("k")
+    )
+    return revenue_queries._raw(grouped)
+
+
+def costs(
+    date_from: date | None = None,
+    date_to: date | None = None,
+    by: str = "month",
+    counterparty: int | None = None,
+    commitment: int | None = None,
+    tag: int | None = None,
+    currency: str | None = None,
+) -> CostReport:
+    """Costs between two dates (inclusive, ``None`` = open) grouped ``by`` one of
+    :data:`GROUPINGS`. Groups without invoices are omitted. ``ValueError`` on an unknown ``by``.
+    """
+    if by not in GROUPINGS:
+        raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
+    if currency is None:
+        from forecaster.reports.rates import base_currency
+
+        currency = base_currency()
+    qs = invoices(date_from, date_to, counterparty, commitment, tag)
+    filters = {
+        k: str(v)
+        for k, v in (("counterparty", counterparty), ("commitment", commitment), ("tag", tag))
+        if v is not None
+    }
+    total = None
+    if by in PERIODS:
+        rows = [
+            CostRow(_period_key(k, by), _period_key(k, by), int(n), cents(net), cents(vat))
+            for k, n, net, vat in _sums(qs, _period_expression(by))
+        ]
+    else:
+        column = {"counterparty": "counterparty_id", "commitment": "commitment_id", "tag": "tags__id"}[by]
+        names = _names(by)
+        none_label = {"counterparty": "", "commitment": _("no commitment"), "tag": _("no tag")}[by]
+        rows = [
+            CostRow("" if k is None else str(k), names.get(k, none_label), int(n), cents(net), cents(vat))
+            for k, n, net, vat in _sums(qs, F(column))
+        ]
+        rows.sort(key=lambda r: (-r.net, r.label.casefold()))
+        if by == "tag":
+            agg = qs.aggregate(
+                n=Count("id", distinct=True), net=Sum("net_base_cents"), vat=Sum("vat_base_cents")
+            )
+            if tag is None:
+                agg = invoices(date_from, date_to, counterparty, commitment).aggregate(
+                    n=Count("id"), net=Sum("net_base_cents"), vat=Sum("vat_base_cents")
+                )
+            total = CostRow("", "", int(agg["n"] or 0), cents(agg["net"]), cents(agg["vat"]))
+    return CostReport(currency, by, date_from, date_to, filters, rows, total)
+
+
+def _names(by: str) -> dict[int, str]:
+    from forecaster.costs.models import Commitment, Counterparty, Tag
+
+    model = {"counterparty": Counterparty, "commitment": Commitment, "tag": Tag}[by]
+    field_name = "company_name" if by == "counterparty" else "name"
+    return dict(model.objects.values_list("id", field_name))
+
+
+def total(
+    date_from: date | None = None,
+    date_to: date | None = None,
+    counterparty: int | None = None,
+    commitment: int | None = None,
+) -> CostRow:
+    """All costs between two dates (inclusive) in one query."""
+    agg = invoices(date_from, date_to, counterparty, commitment).aggregate(
+        n=Count("id"), net=Sum("net_base_cents"), vat=Sum("vat_base_cents")
+    )
+    return CostRow("", "", int(agg["n"] or 0), cents(agg["net"]), cents(agg["vat"]))
+
+
+# --- result = revenue − costs --------------------------------------------------------------------
+@dataclass(frozen=True)
+class ResultRow:
+    """Revenue, costs and the result of one period (net and gross)."""
+
+    period: str
+    revenue_net: Decimal
+    revenue_gross: Decimal
+    costs_net: Decimal
+    costs_gross: Decimal
+
+    @property
+    def result_net(self) -> Decimal:
+        return self.revenue_net - self.costs_net
+
+    @property
+    def result_gross(self) -> Decimal:
+        return self.revenue_gross - self.costs_gross
+
+
+@dataclass
+class ResultReport:
+    currency: str
+    by: str
+    date_from: date | None
+    date_to: date | None
+    rows: list[ResultRow] = field(default_factory=list)
+
+    @property
+    def total(self) -> ResultRow:
+        return ResultRow(
+            "",
+            sum((r.revenue_net for r in self.rows), ZERO),
+            sum((r.revenue_gross for r in self.rows), ZERO),
+            sum((r.costs_net for r in self.rows), ZERO),
+            sum((r.costs_gross for r in self.rows), ZERO),
+        )
+
+
+def result(
+    date_from: date | None = None,
+    date_to: date | None = None,
+    by: str = "month",
+    basis: str = "invoice",
+    currency: str | None = None,
+) -> ResultReport:
+    """Revenue (all systems, dated by ``basis``) minus costs (by document date), per period.
+    **Every period with revenue or costs appears**, the other side counted as zero."""
+    if by not in PERIODS:
+        raise ValueError(f"by must be one of {', '.join(PERIODS)}")
+    if currency is None:
+        from forecaster.reports.rates import base_currency
+
+        currency = base_currency()
+    rev = {r.period: r for r in revenue_queries.revenue(date_from, date_to, by, None, basis, currency).rows}
+    cost = {r.key: r for r in costs(date_from, date_to, by, currency=currency).rows}
+    rows = []
+    for period in sorted(set(rev) | set(cost)):
+        r, c = rev.get(period), cost.get(period)
+        rows.append(
+            ResultRow(
+                period,
+                r.net if r else ZERO,
+                r.gross if r else ZERO,
+                c.net if c else ZERO,
+                c.gross if c else ZERO,
+            )
+        )
+    return ResultReport(currency, by, date_from, date_to, rows)
+
+
+def months_between(first: date, last: date) -> list[str]:
+    """Every month key from ``first`` to ``last`` inclusive (``YYYY-MM``)."""
+    out = []
+    y, m = first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def monthly_costs(
+    date_from: date, date_to: date, counterparty: int | None = None, commitment: int | None = None
+) -> list[CostRow]:
+    """Costs per month from ``date_from`` to ``date_to``, every month present (zeros included)."""
+    found = {r.key: r for r in costs(date_from, date_to, "month", counterparty, commitment, currency="").rows}
+    return [found.get(k) or CostRow(k, k, 0, ZERO, ZERO) for k in months_between(date_from, date_to)]
