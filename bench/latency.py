@@ -8,8 +8,10 @@ Measures, each ``--repeat`` times after one warm-up, and prints one JSON object 
 
 - ``report_month_all``: ``reports.queries.revenue(by="month")`` for all systems (the domain
   function the page, the CLI and the API share), in this process;
-- ``page_*``: real HTTP GETs of the systems list, the revenue report, the dashboard and the
-  JSON API's revenue report, against ``forecaster serve`` at ``--pages-url`` (WSGI server,
+- ``report_costs_*`` / ``report_result_*``: ``costs.queries.costs(by=…)`` and
+  ``costs.queries.result(by=…)`` over every cost invoice (and all revenue), in this process;
+- ``page_*``: real HTTP GETs of the systems list, the revenue, costs and result reports, the
+  dashboard and the JSON API's revenue report, against ``forecaster serve`` at ``--pages-url`` (WSGI server,
   middleware, templates — what a browser waits for), logged in as ``--username``.
 """
 
@@ -44,6 +46,18 @@ def timed(fn, repeat: int) -> dict:
     return summarise(samples)
 
 
+def cost_reports(repeat: int) -> dict:
+    """The costs and result reports' domain functions (page, CLI and API share them)."""
+    from forecaster.costs import queries as costs
+
+    out = {}
+    for by in ("year", "month", "day", "counterparty", "commitment", "tag"):
+        out[f"report_costs_{by}"] = timed(lambda by=by: costs.costs(by=by), repeat)
+    for by in ("year", "month", "day"):
+        out[f"report_result_{by}"] = timed(lambda by=by: costs.result(by=by), repeat)
+    return out
+
+
 def measure(pages_url: str, username: str, password: str, repeat: int, token: str = "") -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forecaster.settings")
     import django
@@ -54,6 +68,7 @@ def measure(pages_url: str, username: str, password: str, repeat: int, token: st
     from forecaster.reports import queries
 
     results = {"report_month_all": timed(lambda: queries.revenue(by="month"), repeat)}
+    results.update(cost_reports(repeat))
 
     with httpx.Client(base_url=pages_url, timeout=60, follow_redirects=False) as client:
         login = client.get("/accounts/login/")
@@ -74,6 +89,11 @@ def measure(pages_url: str, username: str, password: str, repeat: int, token: st
         results["page_systems_list"] = timed(page("/systems/"), repeat)
         results["page_revenue_report"] = timed(page("/reports/revenue/"), repeat)
         results["page_dashboard"] = timed(page("/"), repeat)
+        results["page_costs_report"] = timed(page("/costs/reports/costs/"), repeat)
+        results["page_costs_by_counterparty"] = timed(
+            page("/costs/reports/costs/", params={"by": "counterparty"}), repeat
+        )
+        results["page_result_report"] = timed(page("/costs/reports/result/"), repeat)
         if token:
             results["api_revenue_month"] = timed(
                 page("/api/revenue", params={"by": "month"}, headers={"Authorization": f"Bearer {token}"}),

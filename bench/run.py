@@ -11,8 +11,10 @@ loopback, and every measured program runs as a separate process on a fresh data 
    peak RSS of that process alone (GNU time).
 3. **nothing new** — ``forecaster sync ID`` right after: requests and time.
 4. **1 000 new** — the sandbox adds 1 000 paid invoices, then ``forecaster sync ID``.
-5. **latency** — ``bench.latency``: the monthly revenue report over all systems, and the
-   systems list, revenue report, dashboard and JSON API over real HTTP (``forecaster serve``).
+5. **latency** — ``bench.costs_seed`` adds N/10 cost invoices, then ``bench.latency``: the
+   monthly revenue report over all systems, the costs report (by year, month, day,
+   counterparty, commitment, tag) and the result report (by year, month, day), and the systems
+   list, revenue/costs/result reports, dashboard and JSON API over real HTTP (``forecaster serve``).
 6. **original** — ``bench.baseline`` on another empty copy: the original module's algorithm
    (delete all, one autocommitted INSERT per invoice).
 
@@ -131,7 +133,12 @@ class Installation:
         )
         return json.loads(done.stdout.strip().splitlines()[-1])[-1]["seconds"]
 
-    def latency(self, repeat: int) -> dict:
+    def latency(self, repeat: int, costs: int = 0) -> dict:
+        if costs:  # cost invoices beside the revenue, for the costs and result reports
+            must(
+                run_timed([sys.executable, "-m", "bench.costs_seed", "--count", str(costs)], self.env),
+                "costs seed",
+            )
         token = subprocess.run(
             [sys.executable, "-m", "tests.dbtool", "issue-token", "bench"],
             env=self.env, cwd=PROJECT_DIR, capture_output=True, text=True, check=True,
@@ -210,7 +217,7 @@ def measure_size(n: int, step: int, repeat: int, work: Path, pg_url: str) -> dic
         result["new_1000"] = {"seconds": new.seconds, "requests": new_requests, "summary": new.stdout.strip()}
 
         print("[bench]   latency (SQLite)", flush=True)
-        result["latency_sqlite"] = site.latency(repeat)
+        result["latency_sqlite"] = site.latency(repeat, costs=n // 10)
 
         print("[bench]   original algorithm", flush=True)
         original_site = Installation(work / f"original-{n}", sandbox, step)
@@ -233,7 +240,7 @@ def measure_size(n: int, step: int, repeat: int, work: Path, pg_url: str) -> dic
                 "requests": pg_requests,
                 "peak_rss_mb": pg_full.peak_rss_mb,
             }
-            result["latency_pg"] = pg_site.latency(repeat)
+            result["latency_pg"] = pg_site.latency(repeat, costs=n // 10)
     return result
 
 
