@@ -15,14 +15,14 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forecaster.conftest import csrf_post
 from forecaster.costs import queries
 from forecaster.costs.models import CostCurrencyRate, CostInvoice, Tag
 from forecaster.costs.tests.builders import commitment, inv, party
 from forecaster.lib.money import convert
 from forecaster.reports.models import ApiToken
-from forecaster.reports.tests.builders import inv as rev_inv
-from forecaster.reports.tests.builders import system
+from tests.builders import inv as rev_inv
+from tests.builders import make_system
+from tests.clients import csrf_post
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def books():
     power = Tag.objects.create(name="power")
     a.tags.add(power)
     b.tags.add(power, Tag.objects.create(name="rack"))
-    s = system("US", "1")
+    s = make_system(name="US")
     rev_inv(s, 1, "2024-01-15", "500.00", "0.00")
     return {"dc": dc, "lic": lic, "c": c}
 
