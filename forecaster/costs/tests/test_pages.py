@@ -253,3 +253,13 @@ def test_fixed_rate_page_converts_new_invoices(admin_client):
     assert r.status_code == 302
     i = inv(party(), "1", "2024-01-15", "10.02", "0.00", currency="PLN")
     assert i.net_base == Decimal("2.51")
+
+
+@pytest.mark.parametrize(("lang", "word"), [("pl", "Kontrahenci"), ("ru", "Контрагенты")])
+def test_cost_pages_speak_polish_and_russian(admin_client, lang, word):
+    p = party()
+    inv(p, "F/1", "2024-01-31", "10.00")
+    for url in ("/costs/counterparties/", f"/costs/counterparties/{p.pk}/", "/costs/reports/costs/", "/"):
+        r = admin_client.get(url, HTTP_ACCEPT_LANGUAGE=lang)
+        assert r.status_code == 200
+    assert word in admin_client.get("/costs/counterparties/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
