@@ -7,3 +7,6 @@ class CostsConfig(AppConfig):
     label = "costs"
     verbose_name = _("Costs and commitments")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from forecaster.costs import signals  # noqa: F401  (connects the aggregate upkeep)

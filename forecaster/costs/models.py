@@ -687,3 +687,49 @@ class CostCurrencyRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.currency} × {self.rate}"
+
+
+# --- maintained aggregates (forecaster.costs.aggregates keeps them in step) -----------------------
+class CostDay(models.Model):
+    """All cost invoices of one document date: count and base-currency cents."""
+
+    day = models.DateField(unique=True)
+    invoices = models.PositiveIntegerField()
+    net_cents = models.BigIntegerField()
+    vat_cents = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.invoices}"
+
+
+class CostMonth(models.Model):
+    """Cost invoices of one month, counterparty and commitment (ids; commitment may be empty)."""
+
+    month = models.DateField()
+    counterparty_id = models.BigIntegerField()
+    commitment_id = models.BigIntegerField(null=True)
+    invoices = models.PositiveIntegerField()
+    net_cents = models.BigIntegerField()
+    vat_cents = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month"], name="cost_month_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.counterparty_id}/{self.commitment_id}: {self.invoices}"
+
+
+class CostMonthTag(models.Model):
+    """Cost invoices of one month carrying one tag (``tag_id`` 0: untagged)."""
+
+    month = models.DateField()
+    tag_id = models.BigIntegerField()
+    invoices = models.PositiveIntegerField()
+    net_cents = models.BigIntegerField()
+    vat_cents = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month"], name="cost_month_tag_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month} tag {self.tag_id}: {self.invoices}"

@@ -112,14 +112,91 @@ def invoices(
     return qs.order_by()
 
 
-def _sums(qs: QuerySet, key) -> list[tuple]:
+def _sums(
+    qs: QuerySet, key, count: str = "", net: str = "net_base_cents", vat: str = "vat_base_cents"
+) -> list:
+    """``[(key, invoices, net cents, vat cents)]`` in key order; ``count`` names a column to sum
+    (aggregate tables) instead of counting rows (invoices)."""
     grouped = (
         qs.annotate(k=key)
         .values_list("k")
-        .annotate(n=Count("id"), net=Sum("net_base_cents"), vat=Sum("vat_base_cents"))
+        .annotate(n=Sum(count) if count else Count("id"), net=Sum(net), vat=Sum(vat))
         .order_by("k")
     )
     return revenue_queries._raw(grouped)
+
+
+def _days_between(date_from: date | None, date_to: date | None) -> QuerySet:
+    from forecaster.costs.models import CostDay
+
+    qs = CostDay.objects.all()
+    if date_from is not None:
+        qs = qs.filter(day__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(day__lte=date_to)
+    return qs.order_by()
+
+
+def _split(date_from: date | None, date_to: date | None):
+    """``(first month, month after the last, edge ranges)``: the whole months inside the range
+    (read from the monthly aggregates) and the partial months at its ends (read from the
+    invoices). ``None`` as first month: no whole month inside (everything from invoices)."""
+    from forecaster.costs.terms import add_months
+
+    edges = []
+    first = None if date_from is None else date_from.replace(day=1)
+    if date_from is not None and date_from.day != 1:
+        first = add_months(date_from.replace(day=1), 1)
+    after = None
+    if date_to is not None:
+        nxt = add_months(date_to.replace(day=1), 1)
+        after = nxt if date_to.toordinal() + 1 == nxt.toordinal() else date_to.replace(day=1)
+    if first is not None and after is not None and first >= after:
+        return None, None, [(date_from, date_to)]
+    if date_from is not None and first != date_from:
+        edges.append((date_from, date.fromordinal(first.toordinal() - 1)))
+    if date_to is not None and after is not None and after <= date_to:
+        edges.append((after, date_to))
+    return first, after, edges
+
+
+def _dimension_sums(by, date_from, date_to, counterparty, commitment, tag) -> dict:
+    """``{key: (invoices, net cents, vat cents)}`` grouped by counterparty, commitment or tag."""
+    from forecaster.costs.models import CostMonth, CostMonthTag
+
+    column = {"counterparty": "counterparty_id", "commitment": "commitment_id", "tag": "tags__id"}[by]
+    out: dict = {}
+
+    def add(key, n, net, vat) -> None:
+        key = key or (0 if by == "tag" else None)
+        old = out.get(key, (0, 0, 0))
+        out[key] = (old[0] + int(n), old[1] + int(net or 0), old[2] + int(vat or 0))
+
+    usable = tag is None and not (by == "tag" and (counterparty is not None or commitment is not None))
+    if not usable:
+        for k, n, net, vat in _sums(invoices(date_from, date_to, counterparty, commitment, tag), F(column)):
+            add(k, n, net, vat)
+        return out
+    first, after, edges = _split(date_from, date_to)
+    if first is not None or (date_from is None):
+        table = CostMonthTag.objects.all() if by == "tag" else CostMonth.objects.all()
+        if first is not None:
+            table = table.filter(month__gte=first)
+        if after is not None:
+            table = table.filter(month__lt=after)
+        if counterparty is not None:
+            table = table.filter(counterparty_id=counterparty)
+        if commitment is not None:
+            table = table.filter(commitment_id=commitment)
+        key = "tag_id" if by == "tag" else column
+        for k, n, net, vat in _sums(
+            table.order_by(), F(key), count="invoices", net="net_cents", vat="vat_cents"
+        ):
+            add(k, n, net, vat)
+    for lo, hi in edges:
+        for k, n, net, vat in _sums(invoices(lo, hi, counterparty, commitment), F(column)):
+            add(k, n, net, vat)
+    return out
 
 
 def costs(
@@ -140,37 +217,36 @@ def costs(
         from forecaster.reports.rates import base_currency
 
         currency = base_currency()
-    qs = invoices(date_from, date_to, counterparty, commitment, tag)
     filters = {
         k: str(v)
         for k, v in (("counterparty", counterparty), ("commitment", commitment), ("tag", tag))
         if v is not None
     }
-    total = None
+    overall = None
     if by in PERIODS:
+        if counterparty is None and commitment is None and tag is None:
+            qs = _days_between(date_from, date_to)
+            found = _sums(
+                qs, _period_expression(by, "day"), count="invoices", net="net_cents", vat="vat_cents"
+            )
+        else:
+            found = _sums(invoices(date_from, date_to, counterparty, commitment, tag), _period_expression(by))
         rows = [
             CostRow(_period_key(k, by), _period_key(k, by), int(n), cents(net), cents(vat))
-            for k, n, net, vat in _sums(qs, _period_expression(by))
+            for k, n, net, vat in found
         ]
     else:
-        column = {"counterparty": "counterparty_id", "commitment": "commitment_id", "tag": "tags__id"}[by]
         names = _names(by)
         none_label = {"counterparty": "", "commitment": _("no commitment"), "tag": _("no tag")}[by]
+        sums = _dimension_sums(by, date_from, date_to, counterparty, commitment, tag)
         rows = [
-            CostRow("" if k is None else str(k), names.get(k, none_label), int(n), cents(net), cents(vat))
-            for k, n, net, vat in _sums(qs, F(column))
+            CostRow("" if k in (None, 0) else str(k), names.get(k, none_label), n, cents(net), cents(vat))
+            for k, (n, net, vat) in sums.items()
         ]
         rows.sort(key=lambda r: (-r.net, r.label.casefold()))
         if by == "tag":
-            agg = qs.aggregate(
-                n=Count("id", distinct=True), net=Sum("net_base_cents"), vat=Sum("vat_base_cents")
-            )
-            if tag is None:
-                agg = invoices(date_from, date_to, counterparty, commitment).aggregate(
-                    n=Count("id"), net=Sum("net_base_cents"), vat=Sum("vat_base_cents")
-                )
-            total = CostRow("", "", int(agg["n"] or 0), cents(agg["net"]), cents(agg["vat"]))
-    return CostReport(currency, by, date_from, date_to, filters, rows, total)
+            overall = total(date_from, date_to, counterparty, commitment, tag)
+    return CostReport(currency, by, date_from, date_to, filters, rows, overall)
 
 
 def _names(by: str) -> dict[int, str]:
@@ -186,11 +262,17 @@ def total(
     date_to: date | None = None,
     counterparty: int | None = None,
     commitment: int | None = None,
+    tag: int | None = None,
 ) -> CostRow:
-    """All costs between two dates (inclusive) in one query."""
-    agg = invoices(date_from, date_to, counterparty, commitment).aggregate(
-        n=Count("id"), net=Sum("net_base_cents"), vat=Sum("vat_base_cents")
-    )
+    """All costs between two dates (inclusive) in one query (each invoice once, whatever its tags)."""
+    if counterparty is None and commitment is None and tag is None:
+        agg = _days_between(date_from, date_to).aggregate(
+            n=Sum("invoices"), net=Sum("net_cents"), vat=Sum("vat_cents")
+        )
+    else:
+        agg = invoices(date_from, date_to, counterparty, commitment, tag).aggregate(
+            n=Count("id"), net=Sum("net_base_cents"), vat=Sum("vat_base_cents")
+        )
     return CostRow("", "", int(agg["n"] or 0), cents(agg["net"]), cents(agg["vat"]))
 
 

@@ -1,0 +1,55 @@
+"""Keep ``forecaster.costs.aggregates`` in step with every change to cost invoices."""
+
+from __future__ import annotations
+
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.dispatch import receiver
+
+from forecaster.costs import aggregates
+from forecaster.costs.models import Commitment, CostInvoice, Tag
+
+
+@receiver(pre_save, sender=CostInvoice)
+def _remember_old_day(sender, instance: CostInvoice, **kwargs) -> None:
+    instance._old_day = (
+        CostInvoice.objects.filter(pk=instance.pk).values_list("document_date", flat=True).first()
+        if instance.pk
+        else None
+    )
+
+
+@receiver(post_save, sender=CostInvoice)
+def _saved(sender, instance: CostInvoice, **kwargs) -> None:
+    aggregates.refresh_days([getattr(instance, "_old_day", None), instance.document_date])
+
+
+@receiver(post_delete, sender=CostInvoice)
+def _deleted(sender, instance: CostInvoice, **kwargs) -> None:
+    aggregates.refresh_days([instance.document_date])
+
+
+@receiver(m2m_changed, sender=CostInvoice.tags.through)
+def _retagged(sender, instance, action: str, **kwargs) -> None:
+    if action not in ("post_add", "post_remove", "post_clear", "pre_clear"):
+        return
+    if isinstance(instance, CostInvoice):
+        if action != "pre_clear":
+            aggregates.refresh_days([instance.document_date])
+    elif isinstance(instance, Tag):
+        if action == "pre_clear":  # the invoices losing this tag are known only before
+            instance._days = list(instance.cost_invoices.values_list("document_date", flat=True))
+            return
+        pks = kwargs.get("pk_set") or []
+        days = list(CostInvoice.objects.filter(pk__in=pks).values_list("document_date", flat=True))
+        aggregates.refresh_days(days + getattr(instance, "_days", []))
+
+
+@receiver(pre_delete, sender=Commitment)
+def _commitment_going(sender, instance: Commitment, **kwargs) -> None:
+    # Its invoices are kept with an empty commitment (SET_NULL, a plain UPDATE without signals).
+    instance._days = list(instance.cost_invoices.values_list("document_date", flat=True).distinct())
+
+
+@receiver(post_delete, sender=Commitment)
+def _commitment_gone(sender, instance: Commitment, **kwargs) -> None:
+    aggregates.refresh_days(getattr(instance, "_days", []))
