@@ -126,7 +126,7 @@ def result_page(request: HttpRequest) -> HttpResponse:
 def export(request: HttpRequest, kind: str, fmt_name: str) -> HttpResponse:
     """The same report as the page as ``csv``, ``json`` or ``xlsx`` (a download)."""
     if kind not in ("costs", "result"):
-        raise Http404("no such report")
+        raise Http404(_("No such report."))
     report, _params, error = build(request.GET, kind)
     if error:
         return HttpResponse(error + "\n", status=400, content_type="text/plain; charset=utf-8")
@@ -147,6 +147,6 @@ def export(request: HttpRequest, kind: str, fmt_name: str) -> HttpResponse:
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:
-        raise Http404("no such export format")
+        raise Http404(_("No such download format."))
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt_name}"'
     return response
