@@ -7,7 +7,7 @@ Selectors are by role, label and visible text; each page is saved to ``screensho
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
@@ -64,7 +64,7 @@ def test_administrator_records_a_contract_and_its_invoice_and_sees_the_result(br
     # 4. Cost invoice for it; a wrong gross is refused first, nothing saved.
     page.get_by_role("link", name="Add cost invoice").click()
     page.get_by_label(label("Number")).fill("NC-2024-118")
-    page.get_by_label(label("Document date")).fill(date.today().isoformat())  # this month
+    page.get_by_label(label("Document date")).fill(datetime.now(UTC).date().isoformat())  # this month, UTC
     page.get_by_label(label("Net")).fill("3800.00")
     page.get_by_label(label("VAT")).fill("874.00")
     page.get_by_label(label("Gross")).fill("4674.01")

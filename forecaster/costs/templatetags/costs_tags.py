@@ -81,6 +81,7 @@ def costs_dashboard(context) -> dict:
         "blocks": blocks,
         "currency": report.currency,
         "chart": result_chart(rows, report.currency),
+        "has_data": bool(report.rows),
         "counts": {
             "commitments": Commitment.objects.count(),
             "active": active,

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -104,11 +105,14 @@ def test_report_pages_and_downloads_agree(books, viewer_client):
     assert viewer_client.get("/costs/reports/costs/export.csv?by=week").status_code == 400
 
 
-def test_dashboard_shows_costs_and_result(books, viewer_client, settings):
-    page = viewer_client.get("/").content.decode()
-    assert 'id="costs-dashboard"' in page and 'id="result-chart-data"' in page
-    assert "4 cost invoices" not in page  # three
+def test_dashboard_shows_costs_and_result(books, viewer_client):
+    page = viewer_client.get("/").content.decode()  # the books are older than 24 months
+    assert 'id="costs-dashboard"' in page and "data-costs-empty" in page and "result-chart-data" not in page
     assert "3 cost invoices" in page
+    inv(books["lic"], "now", timezone.localdate().isoformat(), "40.00", "0.00")
+    page = viewer_client.get("/").content.decode()
+    assert 'id="result-chart-data"' in page and "4 cost invoices" in page
+    assert 'data-kpi="costs-1">40.00 USD' in page and 'data-kpi="result-1">-40.00 USD' in page
 
 
 def test_api_endpoints_need_a_token_and_answer_json(books):
