@@ -170,6 +170,16 @@ LOGIN_FAILURE_WINDOW_SECONDS = env_int("FORECASTER_LOGIN_FAILURE_WINDOW", 900, m
 
 # Daily automatic synchronization: the time of day (server local time, HH:MM) and how often
 # the automatic run is a full reconciliation instead of a cheap sync.
+# Alert e-mail (forecaster.forecasts.alerts): printed to the service's output unless an SMTP
+# server is configured.
+EMAIL_BACKEND = env_str("FORECASTER_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("FORECASTER_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("FORECASTER_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("FORECASTER_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("FORECASTER_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("FORECASTER_EMAIL_TLS", False)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env_str("FORECASTER_EMAIL_FROM", "forecaster@localhost")
 AUTO_SYNC_TIME = env_str("FORECASTER_AUTO_SYNC_TIME", "03:30")
 FULL_RECONCILE_DAYS = env_int("FORECASTER_FULL_RECONCILE_DAYS", 7, minimum=1)
 

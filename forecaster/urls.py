@@ -14,6 +14,7 @@ urlpatterns = [
     path("reports/", include("forecaster.reports.urls")),
     path("forecasts/", include("forecaster.forecasts.urls")),
     path("costs/", include("forecaster.costs.urls")),
+    path("api/", include("forecaster.forecasts.api_urls")),
     path("api/", include("forecaster.reports.api_urls")),
     path("language/", include("forecaster.language.urls")),
     path("documents/", include("forecaster.documents.urls")),

@@ -137,8 +137,20 @@ def not_found_api(request: HttpRequest, rest: str = "") -> JsonResponse:
     return _error(404, "no such API endpoint; see /api/openapi.json")
 
 
+# Other apps' endpoints: each callable adds its paths and components to the schema.
+SCHEMA_EXTENSIONS: list = []
+
+
 def openapi_schema() -> dict:
-    """The hand-written OpenAPI 3.0 schema of the read-only API."""
+    """The hand-written OpenAPI 3.0 schema of the read-only API, with every app's endpoints."""
+    schema = _core_schema()
+    for extend in SCHEMA_EXTENSIONS:
+        extend(schema)
+    return schema
+
+
+def _core_schema() -> dict:
+    """The revenue and systems endpoints."""
     money = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "1234.56"}
     amounts = {
         "type": "object",

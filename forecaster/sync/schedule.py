@@ -32,6 +32,9 @@ from forecaster.systems.models import AccountingSystem
 log = logging.getLogger(__name__)
 
 CHECK_EVERY = 30.0  # seconds between two looks at the schedule
+# Other apps' periodic work (forecast snapshots, alerts) runs on the same loop: each app's
+# AppConfig.ready() appends a callable; each claims its own day (see forecaster.forecasts.jobs).
+HOOKS: list = []
 # A weekly reconciliation that finished a few minutes after the scheduled time last week must
 # still count as due this week.
 _RECONCILE_SLACK = timedelta(hours=2)
@@ -125,4 +128,11 @@ def run_scheduler(stop_event: threading.Event, interval: float = CHECK_EVERY) ->
             log.exception("the daily scheduler failed; trying again shortly")
         finally:
             close_old_connections()
+        for hook in HOOKS:
+            try:
+                hook()
+            except Exception:
+                log.exception("a scheduled job (%s) failed; trying again shortly", hook.__module__)
+            finally:
+                close_old_connections()
         stop_event.wait(interval)

@@ -1,0 +1,270 @@
+"""The outlook: revenue against costs per month, actual months then forecast months.
+
+    >>> o = outlook(today=date(2026, 12, 2), horizon=12)
+    >>> [(m.key, m.actual, str(m.revenue.amount), str(m.costs.amount), str(m.result)) for m in o.months]
+    >>> o.months[-1].cumulative                     # result summed over the forecast months
+
+Every amount is **net**, in the base currency, ``Decimal`` to the cent. Revenue per system and
+in total; costs are the company's (they belong to no system). Result = revenue − costs; the
+cumulative result adds up the forecast months from the current one on (actual months show their
+own result). Each ``Cell`` carries its method and inputs (``explain``) so a page can say where a
+number comes from.
+
+A ``Scenario`` changes the inputs (``Adjustments``): revenue growth or churn per year (ramped
+linearly month by month, the current month unchanged), an FX shift per currency (on revenue by
+each system's share of that currency over the last 12 months, on costs by the schedule's or the
+invoice's currency), cost inflation per year, commitments cancelled at their next cancel-by date
+and commitments added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from forecaster.forecasts.costs import Adjustments, CostForecast, actual_costs, cost_forecast
+from forecaster.forecasts.history import (
+    MAX_HORIZON,
+    RevenueForecast,
+    add_months,
+    month_key,
+    month_start,
+    revenue_forecast,
+)
+from forecaster.reports.queries import revenue
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+DEFAULT_BACK = 12
+
+
+@dataclass
+class Cell:
+    amount: Decimal
+    actual: bool
+    explain: str = ""
+    lower: Decimal | None = None
+    upper: Decimal | None = None
+    estimate: bool = False
+
+
+@dataclass
+class Month:
+    month: date
+    actual: bool
+    systems: list[Cell]
+    revenue: Cell
+    costs: Cell
+    result: Decimal
+    cumulative: Decimal | None = None
+
+    @property
+    def key(self) -> str:
+        return month_key(self.month)
+
+
+@dataclass
+class RevenueAdjustments:
+    growth_pct: Decimal = ZERO  # per year, ramped linearly
+    fx_shift_pct: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass
+class Outlook:
+    today: date
+    horizon: int
+    currency: str
+    systems: list[tuple[int, str]]
+    months: list[Month]
+    revenue_forecast: RevenueForecast
+    cost_forecast: CostForecast
+    problems: list[str] = field(default_factory=list)
+    scenario_name: str = ""
+
+    @property
+    def forecast_months(self) -> list[Month]:
+        return [m for m in self.months if not m.actual]
+
+    @property
+    def total_result(self) -> Decimal:
+        return sum((m.result for m in self.forecast_months), ZERO)
+
+
+def _q(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def currency_shares(today: date) -> dict[int, dict[str, Decimal]]:
+    """``{system id: {currency: share of net}}`` over the last 12 closed months, for FX shifts."""
+    from forecaster.sync.models import PAID, Invoice
+
+    start = add_months(month_start(today), -12)
+    rows = (
+        Invoice.objects.filter(status=PAID, date__gte=start, date__lt=month_start(today))
+        .values_list("system_id", "currency")
+        .annotate(net=Sum("net_base"))
+        .order_by()
+    )
+    totals: dict[int, Decimal] = {}
+    by: dict[int, dict[str, Decimal]] = {}
+    for system_id, cur, net in rows:
+        net = Decimal(net or 0)
+        totals[system_id] = totals.get(system_id, ZERO) + net
+        by.setdefault(system_id, {})[(cur or "").upper()] = net
+    return {
+        sid: {cur: (net / totals[sid] if totals[sid] else ZERO) for cur, net in curs.items()}
+        for sid, curs in by.items()
+    }
+
+
+def _revenue_factor(
+    adj: RevenueAdjustments, index: int, shares: dict[str, Decimal] | None
+) -> tuple[Decimal, str]:
+    factor = Decimal(1)
+    notes = []
+    if adj.growth_pct:
+        factor *= Decimal(1) + adj.growth_pct / 100 * Decimal(index) / 12
+        notes.append(
+            _("growth %(pct)s %% a year (× %(f)s this month)")
+            % {"pct": adj.growth_pct, "f": round(factor, 4)}
+        )
+    for cur, shift in adj.fx_shift_pct.items():
+        share = (shares or {}).get(cur)
+        if share and shift:
+            factor *= Decimal(1) + share * shift / 100
+            notes.append(
+                _("%(cur)s %(shift)s %% on %(share)s %% of revenue")
+                % {"cur": cur, "shift": shift, "share": round(share * 100, 1)}
+            )
+    return factor, "; ".join(notes)
+
+
+def outlook(
+    today: date,
+    horizon: int = 12,
+    back: int = DEFAULT_BACK,
+    costs_adj: Adjustments | None = None,
+    revenue_adj: RevenueAdjustments | None = None,
+    scenario_name: str = "",
+) -> Outlook:
+    """The outlook of ``horizon`` months from ``today``'s month, after ``back`` actual months."""
+    from forecaster.reports.rates import base_currency
+
+    if not 1 <= horizon <= MAX_HORIZON:
+        raise ValueError(f"horizon must be between 1 and {MAX_HORIZON} months")
+    revenue_adj = revenue_adj or RevenueAdjustments()
+    rf = revenue_forecast(today, horizon)
+    start = month_start(today)
+    months_ahead = [add_months(start, i) for i in range(horizon)]
+    cf = cost_forecast(today, months_ahead, costs_adj)
+    past = [add_months(start, -back + i) for i in range(back)]
+    problems = list(cf.problems)
+
+    # Actual months: revenue per system and costs, one grouped query each.
+    first_past = past[0] if past else start
+    last_past_day = date.fromordinal(start.toordinal() - 1)
+    actual_rev: dict[int, dict[str, Decimal]] = {}
+    for line in rf.systems:
+        rows = revenue(first_past, last_past_day, by="month", system=line.system_id, currency="").rows
+        actual_rev[line.system_id] = {r.period: r.net for r in rows}
+    actual_cost = actual_costs(first_past, last_past_day) if past else {}
+
+    months: list[Month] = []
+    for m in past:
+        key = month_key(m)
+        cells = [
+            Cell(
+                actual_rev[s.system_id].get(key, ZERO),
+                True,
+                _("actual: paid invoices of %(name)s") % {"name": s.name},
+            )
+            for s in rf.systems
+        ]
+        rev = sum((c.amount for c in cells), ZERO)
+        cost = actual_cost.get(key, ZERO)
+        months.append(
+            Month(
+                month=m,
+                actual=True,
+                systems=cells,
+                revenue=Cell(rev, True, _("actual: paid invoices, net, by invoice date")),
+                costs=Cell(cost, True, _("actual: cost invoices, net, by document date")),
+                result=rev - cost,
+            )
+        )
+
+    shares = currency_shares(today) if revenue_adj.fx_shift_pct else {}
+    cumulative = ZERO
+    for i, m in enumerate(months_ahead):
+        cells = []
+        for s in rf.systems:
+            if not s.points:
+                reason = (
+                    _("no forecast: %(n)s closed months of history, the model needs 3")
+                    % {"n": len(s.history)}
+                    if s.history
+                    else _("no revenue synced yet")
+                )
+                cells.append(Cell(ZERO, False, reason))
+                continue
+            p = s.points[i]
+            factor, adj_note = _revenue_factor(revenue_adj, i, shares.get(s.system_id))
+            explain = _("%(method)s on %(n)s closed months; 80 %% interval %(lo)s – %(hi)s") % {
+                "method": s.method_label,
+                "n": len(s.history),
+                "lo": p.lower,
+                "hi": p.upper,
+            }
+            if adj_note:
+                explain += "; " + _("scenario: %(note)s") % {"note": adj_note}
+            cells.append(
+                Cell(_q(p.point * factor), False, explain, _q(p.lower * factor), _q(p.upper * factor))
+            )
+        rev = sum((c.amount for c in cells), ZERO)
+        lower = sum((c.lower or c.amount for c in cells), ZERO)
+        upper = sum((c.upper or c.amount for c in cells), ZERO)
+        cost_parts = [(line, line.amounts[i]) for line in cf.lines if line.amounts[i]]
+        cost = sum((a for _l, a in cost_parts), ZERO)
+        cost_explain = "; ".join(
+            f"{line.name}: {a} ({_('known invoice') if i in line.known else line.method_label})"
+            for line, a in cost_parts
+        ) or _("no commitment or known cost invoice in this month")
+        estimate = any(line.estimate and i not in line.known for line, _a in cost_parts)
+        result = rev - cost
+        cumulative += result
+        months.append(
+            Month(
+                month=m,
+                actual=False,
+                systems=cells,
+                revenue=Cell(
+                    rev,
+                    False,
+                    _(
+                        "sum of the systems' forecasts; 80 %% interval %(lo)s – %(hi)s "
+                        "(the systems' bounds added)"
+                    )
+                    % {"lo": lower, "hi": upper},
+                    lower,
+                    upper,
+                ),
+                costs=Cell(cost, False, cost_explain, estimate=estimate),
+                result=result,
+                cumulative=cumulative,
+            )
+        )
+    return Outlook(
+        today=today,
+        horizon=horizon,
+        currency=base_currency(),
+        systems=[(s.system_id, s.name) for s in rf.systems],
+        months=months,
+        revenue_forecast=rf,
+        cost_forecast=cf,
+        problems=problems,
+        scenario_name=scenario_name,
+    )
