@@ -33,7 +33,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import CharField, Sum
+from django.db.models import CharField, Max, Min, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
@@ -119,10 +119,16 @@ def _ramp(pct: Decimal, index: int) -> Decimal:
 
 
 def _rate(currency: str, today: date, adj: Adjustments, problems: list[str]) -> Decimal | None:
-    try:
-        rate, _kind = rate_for(currency, today)
-    except NoRate as exc:
-        problems.append(str(exc))
+    key = (currency.upper(), today)
+    if key not in _rates:
+        try:
+            _rates[key] = rate_for(currency, today)[0]
+        except NoRate as exc:
+            _rates[key] = None
+            if str(exc) not in problems:
+                problems.append(str(exc))
+    rate = _rates[key]
+    if rate is None:
         return None
     shift = adj.fx_shift_pct.get(currency.upper())
     if shift:
@@ -145,10 +151,32 @@ def _commitment_end(c: Commitment, today: date, adj: Adjustments) -> tuple[date 
     return None, ""
 
 
+# Rates of one forecast run (``cost_forecast`` clears it): one look-up per currency, not per line.
+_rates: dict[tuple[str, date], Decimal | None] = {}
+
+
+def _invoice_totals() -> dict[int, tuple[Decimal, Decimal, date | None, date | None]]:
+    """``{commitment id: (net, gross, first document date, last)}`` in one grouped query."""
+    rows = (
+        CostInvoice.objects.filter(commitment__isnull=False)
+        .values("commitment_id")
+        .annotate(
+            n=Sum("net_base_cents"), v=Sum("vat_base_cents"), a=Min("document_date"), b=Max("document_date")
+        )
+        .order_by()
+    )
+    out = {}
+    for r in rows:
+        net = Decimal(int(r["n"] or 0)).scaleb(-2)
+        out[r["commitment_id"]] = (net, net + Decimal(int(r["v"] or 0)).scaleb(-2), r["a"], r["b"])
+    return out
+
+
 def cost_forecast(today: date, months: list[date], adj: Adjustments | None = None) -> CostForecast:
     """Every commitment's cost in each of ``months`` (first days, the current month first)."""
     adj = adj or Adjustments()
     problems: list[str] = []
+    _rates.clear()
     if not months:
         return CostForecast(today, months, [], problems)
     first, last = months[0], months[-1]
@@ -159,8 +187,9 @@ def cost_forecast(today: date, months: list[date], adj: Adjustments | None = Non
     commitments = Commitment.objects.select_related("agreement", "counterparty").prefetch_related(
         "price_steps", "agreement__annexes"
     )
+    totals = _invoice_totals()
     for c in commitments:
-        line = _commitment_line(c, today, months, index, horizon_end, adj, problems)
+        line = _commitment_line(c, today, months, index, horizon_end, adj, problems, totals.get(c.pk))
         found = known.pop(c.pk, {})
         for i, amount in found.items():
             line.amounts[i] = amount
@@ -192,7 +221,7 @@ def cost_forecast(today: date, months: list[date], adj: Adjustments | None = Non
     return CostForecast(today, months, lines, problems)
 
 
-def _commitment_line(c, today, months, index, horizon_end, adj, problems) -> CostLine:
+def _commitment_line(c, today, months, index, horizon_end, adj, problems, totals=None) -> CostLine:
     amounts = [ZERO] * len(months)
     key = f"commitment:{c.pk}"
     end, note = _commitment_end(c, today, adj)
@@ -226,8 +255,10 @@ def _commitment_line(c, today, months, index, horizon_end, adj, problems) -> Cos
                 % {"steps": ", ".join(f"{s.effective_on}: {s.amount}" for s in c.price_steps.all())}
             )
         return CostLine(key, c.name, "schedule", amounts, notes=notes)
-    te = periods.to_end(c, today)
-    p = periods.period(c, today)
+    net, gross, first, last = totals or (ZERO, ZERO, None, None)
+    p = periods.period(c, today, (first, last))
+    # The original's "To end" (costs.terms.to_end), from this run's invoice totals.
+    te = T.to_end(net, gross, p.start, None if p.indefinite else p.end, today)
     if te.duration_months == 0 or te.average_net == 0:
         return CostLine(key, c.name, "none", amounts)
     if p.indefinite or p.end is None:

@@ -69,7 +69,7 @@ def deadlines_export(request: HttpRequest, fmt_name: str) -> HttpResponse:
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:
-        raise Http404("no such export format")
+        raise Http404(_("No such export format."))
     response["Content-Disposition"] = f'attachment; filename="deadlines-{timezone.localdate()}.{fmt_name}"'
     return response
 

@@ -168,6 +168,6 @@ def scenario_compare_export(request: HttpRequest, fmt_name: str) -> HttpResponse
                 writer.writerow([r["month"], safe_text(names[j]), *amounts])
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     else:
-        raise Http404("no such export format")
+        raise Http404(_("No such export format."))
     response["Content-Disposition"] = f'attachment; filename="scenarios-{timezone.localdate()}.{fmt_name}"'
     return response

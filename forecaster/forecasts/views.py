@@ -191,7 +191,7 @@ def outlook_export(request: HttpRequest, fmt_name: str) -> HttpResponse:
 
         response = HttpResponse(outlook_pdf(o), content_type="application/pdf")
     else:
-        raise Http404("no such export format")
+        raise Http404(_("No such export format."))
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt_name}"'
     return response
 
