@@ -10,9 +10,12 @@ Measures, each ``--repeat`` times after one warm-up, and prints one JSON object 
   function the page, the CLI and the API share), in this process;
 - ``report_costs_*`` / ``report_result_*``: ``costs.queries.costs(by=…)`` and
   ``costs.queries.result(by=…)`` over every cost invoice (and all revenue), in this process;
+- ``outlook_12_cold_fit`` / ``outlook_12``: ``forecasts.outlook.outlook`` for 12 months, once
+  with every revenue model fitted and then with the day's fits kept, in this process;
 - ``page_*``: real HTTP GETs of the systems list, the revenue, costs and result reports, the
-  dashboard and the JSON API's revenue report, against ``forecaster serve`` at ``--pages-url`` (WSGI server,
-  middleware, templates — what a browser waits for), logged in as ``--username``.
+  dashboard, the outlook and the JSON API's revenue report and outlook, against ``forecaster
+  serve`` at ``--pages-url`` (WSGI server, middleware, templates — what a browser waits for),
+  logged in as ``--username``.
 """
 
 from __future__ import annotations
@@ -58,6 +61,25 @@ def cost_reports(repeat: int) -> dict:
     return out
 
 
+def outlook_figures(repeat: int) -> dict:
+    """The outlook (12 months: revenue model per system, costs, result), in this process: once
+    cold (every system's model fitted, as on the first view of a day) and then warm (the fits
+    kept for the day, as every later view)."""
+    from django.utils import timezone
+
+    from forecaster.forecasts.models import FittedRevenue
+    from forecaster.forecasts.outlook import outlook
+
+    FittedRevenue.objects.all().delete()
+    started = time.perf_counter()
+    outlook(timezone.localdate(), 12)
+    cold = round((time.perf_counter() - started) * 1000, 2)
+    return {
+        "outlook_12_cold_fit": {"median_ms": cold, "p95_ms": cold, "max_ms": cold},
+        "outlook_12": timed(lambda: outlook(timezone.localdate(), 12), repeat),
+    }
+
+
 def measure(pages_url: str, username: str, password: str, repeat: int, token: str = "") -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forecaster.settings")
     import django
@@ -69,6 +91,7 @@ def measure(pages_url: str, username: str, password: str, repeat: int, token: st
 
     results = {"report_month_all": timed(lambda: queries.revenue(by="month"), repeat)}
     results.update(cost_reports(repeat))
+    results.update(outlook_figures(repeat))
 
     with httpx.Client(base_url=pages_url, timeout=60, follow_redirects=False) as client:
         login = client.get("/accounts/login/")
@@ -94,10 +117,14 @@ def measure(pages_url: str, username: str, password: str, repeat: int, token: st
             page("/costs/reports/costs/", params={"by": "counterparty"}), repeat
         )
         results["page_result_report"] = timed(page("/costs/reports/result/"), repeat)
+        results["page_outlook"] = timed(page("/forecasts/"), repeat)
         if token:
             results["api_revenue_month"] = timed(
                 page("/api/revenue", params={"by": "month"}, headers={"Authorization": f"Bearer {token}"}),
                 repeat,
+            )
+            results["api_outlook"] = timed(
+                page("/api/outlook", headers={"Authorization": f"Bearer {token}"}), repeat
             )
     return results
 

@@ -265,7 +265,8 @@ class Agreement(_TermsFields):
         )
 
     def changes(self) -> list[T.Change]:
-        return [a.change() for a in self.annexes.all().order_by("effective_on", "id")]
+        # Sorted here rather than by the query, so a prefetch of ``annexes`` is used.
+        return [a.change() for a in sorted(self.annexes.all(), key=lambda a: (a.effective_on, a.id))]
 
     def terms_on(self, day: date) -> T.Terms:
         """The terms in force on ``day`` (agreement + annexes effective by then)."""
