@@ -44,7 +44,11 @@ def scenario_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(
         request,
         "forecasts/scenario_form.html",
-        {"form": form, "scenario": scenario, "add_form": ScenarioCommitmentForm() if scenario else None},
+        {
+            "form": form,
+            "scenario": scenario,
+            "add_form": ScenarioCommitmentForm(prefix="add") if scenario else None,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -53,7 +57,7 @@ def scenario_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @require_POST
 def scenario_add_commitment(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = get_object_or_404(Scenario, pk=pk)
-    form = ScenarioCommitmentForm(request.POST)
+    form = ScenarioCommitmentForm(request.POST, prefix="add")
     if form.is_valid():
         added = form.save(commit=False)
         added.scenario = scenario

@@ -60,10 +60,10 @@ def test_scenario_is_saved_by_name_and_changes_the_outlook(admin_client, data):
         admin_client,
         f"/forecasts/scenarios/{s.pk}/add/",
         {
-            "name": "New PoP",
-            "amount": "200.00",
-            "currency": "usd",
-            "starts_on": timezone.localdate().isoformat(),
+            "add-name": "New PoP",
+            "add-amount": "200.00",
+            "add-currency": "usd",
+            "add-starts_on": timezone.localdate().isoformat(),
         },
     )
     today = timezone.localdate()
