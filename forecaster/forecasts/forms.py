@@ -15,7 +15,9 @@ class ScenarioForm(forms.ModelForm):
     fx_text = forms.CharField(
         label=_("Exchange-rate shifts"),
         required=False,
-        help_text=_("Per currency, the % change of its rate, e.g. “EUR +5, GBP -3”. Empty: no shift."),
+        help_text=_(
+            "Per currency, the change of its rate in percent, e.g. “EUR +5, GBP -3”. Empty: no shift."
+        ),
     )
 
     class Meta:

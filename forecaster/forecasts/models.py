@@ -39,13 +39,16 @@ class Scenario(models.Model):
     """A named set of what-ifs applied to the outlook (see ``forecaster.forecasts.outlook``)."""
 
     name = models.CharField(
-        _("name"), max_length=100, unique=True, help_text=_("A short name, e.g. 'Lose 10 % of clients'.")
+        _("name"),
+        max_length=100,
+        unique=True,
+        help_text=_("A short name, e.g. 'Lose a tenth of the clients'."),
     )
     description = models.TextField(
         _("description"), blank=True, help_text=_("What this scenario assumes (optional).")
     )
     revenue_growth_pct = models.DecimalField(
-        _("revenue growth % a year"),
+        _("revenue growth per year (%)"),
         max_digits=6,
         decimal_places=2,
         default=Decimal("0"),
@@ -53,7 +56,7 @@ class Scenario(models.Model):
         help_text=_("Change of revenue over a year, ramped month by month; negative for churn, e.g. -10."),
     )
     cost_inflation_pct = models.DecimalField(
-        _("cost inflation % a year"),
+        _("cost inflation per year (%)"),
         max_digits=6,
         decimal_places=2,
         default=Decimal("0"),
@@ -64,7 +67,7 @@ class Scenario(models.Model):
         _("exchange-rate shifts"),
         default=dict,
         blank=True,
-        help_text=_("Per currency, the % change of its rate against the base currency."),
+        help_text=_("Per currency, the change of its rate against the base currency, in percent."),
     )
     cancel = models.ManyToManyField(
         Commitment,

@@ -48,9 +48,9 @@ def revenue_chart(line, currency: str, history_months: int = 24) -> dict:
         "actualLabel": _("Actual"),
         "forecastLabel": _("Forecast"),
         # xgettext:no-python-format
-        "bandLabel": _("80 % interval, high"),
+        "bandLabel": _("Upper bound of the interval"),
         # xgettext:no-python-format
-        "bandLowLabel": _("80 % interval, low"),
+        "bandLowLabel": _("Lower bound of the interval"),
         "todayLabel": _("today"),
     }
 
@@ -140,8 +140,8 @@ def outlook_chart(o) -> dict:
         "upper": [None if m.actual else fmt(m.revenue.upper or m.revenue.amount) for m in o.months],
         "today": n_actual,
         "todayLabel": _("today"),
-        "bandLabel": _("Revenue, 80 % interval, high"),
-        "bandLowLabel": _("Revenue, 80 % interval, low"),
+        "bandLabel": _("Revenue, upper bound"),
+        "bandLowLabel": _("Revenue, lower bound"),
         "allowNegative": True,
     }
 
