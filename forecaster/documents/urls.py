@@ -1,6 +1,6 @@
 from django.urls import path
 
-from forecaster.documents import views
+from forecaster.documents import classify, views
 
 app_name = "documents"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/file", views.file, name="file"),
     path("<int:pk>/delete", views.delete, name="delete"),
+    path("<int:pk>/classify/<str:kind>/", classify.classify, name="classify"),
+    path("<int:pk>/unmap", classify.unmap, name="unmap"),
 ]

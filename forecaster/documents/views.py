@@ -57,6 +57,11 @@ def _safe_next(request: HttpRequest) -> str | None:
     return None
 
 
+def _counterparty_query(request: HttpRequest) -> str:
+    party = request.POST.get("counterparty") or request.GET.get("counterparty") or ""
+    return f"?counterparty={party}" if party.isdigit() else ""
+
+
 @require_http_methods(["GET", "POST"])
 @admin_required
 def upload(request: HttpRequest) -> HttpResponse:
@@ -70,7 +75,11 @@ def upload(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "documents/upload.html",
-            {"max_mb": settings.DOCUMENTS_MAX_MB, "next": _safe_next(request) or ""},
+            {
+                "max_mb": settings.DOCUMENTS_MAX_MB,
+                "next": _safe_next(request) or "",
+                "counterparty": _counterparty_query(request)[len("?counterparty=") :],
+            },
         )
     files = request.FILES.getlist("files")
     if not files:
@@ -114,11 +123,14 @@ def upload(request: HttpRequest) -> HttpResponse:
                     "ok": True,
                     "reason": "",
                     "message": _("Stored in the inbox."),
-                    "url": reverse("documents:detail", args=[doc.pk]),
+                    "url": reverse("documents:detail", args=[doc.pk]) + _counterparty_query(request),
                 }
             )
     if _wants_json(request):
         return JsonResponse({"results": results}, status=status)
+    if len(results) == 1 and results[0]["ok"] and _counterparty_query(request):
+        # One PDF sent from a counterparty's page: straight on to filing it for them.
+        return redirect(results[0]["url"])
     return render(
         request,
         "documents/upload.html",
@@ -129,8 +141,17 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    doc = get_object_or_404(Document.objects.select_related("uploaded_by"), pk=pk)
-    return render(request, "documents/detail.html", {"doc": doc})
+    from forecaster.documents.classify import record_url
+
+    doc = get_object_or_404(
+        Document.objects.select_related("uploaded_by", "cost_invoice", "agreement", "annex"), pk=pk
+    )
+    record = doc.record
+    return render(
+        request,
+        "documents/detail.html",
+        {"doc": doc, "record": record, "record_url": record_url(record) if record else ""},
+    )
 
 
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -175,7 +196,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     doc = get_object_or_404(Document, pk=pk)
     blocker = services.dependents(doc)
     if blocker:
-        messages.error(request, _("Not deleted: %(what)s. Unmap it first.") % {"what": blocker})
+        messages.error(request, _("Not deleted: %(what)s.") % {"what": blocker})
         return redirect("documents:detail", pk=doc.pk)
     try:
         services.delete(doc)
