@@ -75,6 +75,7 @@ class CurrencyRateForm(forms.ModelForm):
     class Meta:
         model = SystemCurrencyRate
         fields = ["currency", "rate"]
+        labels = {"rate": _("Rate")}
 
     def clean_currency(self) -> str:
         return (self.cleaned_data.get("currency") or "").strip().upper()
