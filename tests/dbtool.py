@@ -8,7 +8,8 @@
 ``dump`` prints one JSON object: ``invoices`` (every row of the local copy: system, WHMCS id,
 status and amounts as two-decimal strings), ``duplicates`` (``(system, whmcs_id)`` pairs held
 more than once; the database should make this impossible), ``runs`` (the sync history) and
-``quarantined`` (the records a sync could not read: system, run, WHMCS id, reason).
+``quarantined`` (the records a sync could not read: system, run, WHMCS id, reason) and
+``staged`` (how many rows full syncs have staged and not switched yet).
 ``runs`` prints only the sync history. Both go through the ORM, so they read SQLite and
 PostgreSQL alike and do not depend on how amounts are stored.
 
@@ -31,7 +32,7 @@ def dump(invoices: bool = True) -> dict:
     from django.db.models import Count
 
     from forecaster.lib.money import fmt
-    from forecaster.sync.models import Invoice, QuarantinedRecord, SyncRun
+    from forecaster.sync.models import Invoice, QuarantinedRecord, StagedInvoice, SyncRun
 
     rows = (
         [
@@ -83,7 +84,14 @@ def dump(invoices: bool = True) -> dict:
         {"system": q["system_id"], "run": q["run_id"], "whmcs_id": q["whmcs_id"], "error": q["error"]}
         for q in QuarantinedRecord.objects.order_by("id").values("system_id", "run_id", "whmcs_id", "error")
     ]
-    return {"invoices": rows, "duplicates": duplicates, "runs": runs, "quarantined": quarantined}
+    staged = StagedInvoice.objects.count()
+    return {
+        "invoices": rows,
+        "duplicates": duplicates,
+        "runs": runs,
+        "quarantined": quarantined,
+        "staged": staged,
+    }
 
 
 def age_heartbeats(minutes: float) -> int:

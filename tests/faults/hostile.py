@@ -8,6 +8,7 @@ the count, page forever, answer one byte at a time, or echo the API secret back:
         whmcs.add(invoice(1, total="1e27"))          # one record; any field, any JSON text
         whmcs.total = 10**30                          # claim this totalresults
         whmcs.endless = True                          # every page full of new ids
+        whmcs.repeat = True                           # every page the same first records
         whmcs.drip = 3.0                              # one byte of the answer every 3 s
         whmcs.echo = "invalid-ip"                     # "Invalid IP <secret>" / "redirect"
         whmcs.url, whmcs.identifier, whmcs.secret, whmcs.requests
@@ -70,6 +71,7 @@ class HostileWhmcs:
         self.records: list[str] = []
         self.total: object | None = None  # totalresults to claim (any JSON value)
         self.endless = False
+        self.repeat = False
         self.drip: float | None = None
         self.echo: str | None = None
         self.requests = 0
@@ -86,6 +88,7 @@ class HostileWhmcs:
         """Behave again: the right count, finite pages, whole answers, no echo."""
         self.total = None
         self.endless = False
+        self.repeat = False
         self.drip = None
         self.echo = None
 
@@ -119,7 +122,7 @@ class HostileWhmcs:
                 records = [r for r in records if _status(r) == wanted]
             if params.get("order", "asc").lower() == "desc":
                 records = records[::-1]
-            rows = records[start : start + limit]
+            rows = records[:limit] if self.repeat else records[start : start + limit]
             total = self.total if self.total is not None else len(records)
         body = (
             '{"result":"success","totalresults":' + json.dumps(total) + ',"startnumber":'

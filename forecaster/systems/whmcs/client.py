@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TEST_TIMEOUT = 10.0
+COUNTER_LIMIT = 2**63  # a count WHMCS sends must fit a 64-bit integer to be a count at all
 
 
 @dataclass(frozen=True)
@@ -308,15 +309,24 @@ def _counter(data: dict, key: str, default: int | None = None) -> int:
         raise errors.ResponseFormatChanged(
             gettext("WHMCS response format changed: the answer has no “%(key)s” counter.") % {"key": key}
         )
+    number: int | None = None
     if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        return int(value)
-    raise errors.ResponseFormatChanged(
-        gettext("WHMCS response format changed: “%(key)s” is not a whole number.") % {"key": key}
-    )
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():  # not "²"
+        number = int(value.strip()) if len(value.strip()) <= 30 else COUNTER_LIMIT
+    elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        # The exponent first: int() of 1E+999999999 would build a billion-digit number.
+        number = int(value) if value.adjusted() < 30 else COUNTER_LIMIT
+    if number is None:
+        raise errors.ResponseFormatChanged(
+            gettext("WHMCS response format changed: “%(key)s” is not a whole number.") % {"key": key}
+        )
+    if not 0 <= number < COUNTER_LIMIT:
+        raise errors.ResponseFormatChanged(
+            gettext("WHMCS sent an impossible “%(key)s” counter (out of range); the answer cannot be used.")
+            % {"key": key}
+        )
+    return number
 
 
 def _records(invoices: object) -> list[dict] | None:
