@@ -39,6 +39,10 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         errors = call_command("check", deploy=True, fail_level="ERROR", verbosity=0)
         del errors
+        # Runs a killed process left "running" are interrupted (and resumable), not shown as live.
+        from forecaster.sync.recovery import interrupt_orphans
+
+        interrupt_orphans()
         if host not in settings.ALLOWED_HOSTS and host not in ("0.0.0.0", "::"):  # noqa: S104
             settings.ALLOWED_HOSTS.append(host)
 
