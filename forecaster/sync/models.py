@@ -122,6 +122,8 @@ class SyncRun(models.Model):
     # without waiting for its heartbeat to age (a SIGKILLed CLI sync, a killed worker).
     host = models.CharField(max_length=255, blank=True)
     pid = models.PositiveIntegerField(null=True, blank=True)
+    # Set by the Cancel button; the run stops at its next check (within seconds) as interrupted.
+    cancel_requested = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

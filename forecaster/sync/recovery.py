@@ -13,7 +13,7 @@ import socket
 
 from django.utils import timezone
 
-from forecaster.sync.engine import _process_alive
+from forecaster.sync.engine.claims import _process_alive
 from forecaster.sync.models import SyncRun
 
 log = logging.getLogger(__name__)

@@ -9,6 +9,8 @@ with a reason, nothing hangs, and afterwards every system still syncs and every 
 from __future__ import annotations
 
 import re
+import signal
+import time
 from decimal import Decimal
 
 import httpx
@@ -161,3 +163,87 @@ def test_a_dripping_server_cannot_hold_test_connection_or_a_sync(site):
         whmcs.reset()
         done = site.sync(system_id, full=True)
         assert done.returncode == 0 and "30 new" in done.stdout, done.stderr
+
+
+def test_an_implausible_count_or_endless_pages_fail_the_run_with_a_reason(site):
+    """Item 3: totalresults 10**30 or 10**9 (pages always full), or full pages that never
+    bring a new id, end the run at once with a reason — no raw OverflowError, no run left
+    "running", no millions of staged rows — and the system's staged rows go with the system."""
+    with HostileWhmcs() as whmcs:
+        whmcs.add(*(invoice(n) for n in range(1, 101)))
+        system_id = site.add_system(whmcs, step=10)
+        whmcs.total = 10**30
+        for _ in range(2):  # the first run ended: the second is not refused as "already running"
+            done = site.sync(system_id, full=True, timeout=120)
+            assert done.returncode == 1 and "impossible “totalresults”" in done.stderr, done.stderr
+            assert "OverflowError" not in done.stderr and "Traceback" not in done.stderr
+        whmcs.total, whmcs.endless = None, True  # 10**9, every page full of new ids
+        done = site.sync(system_id, full=True, timeout=120)
+        assert done.returncode == 1 and "more than any installation holds" in done.stderr, done.stderr
+        assert whmcs.requests < 10 and site.dump()["staged"] == 0
+        whmcs.endless, whmcs.repeat, whmcs.total = False, True, 100_000  # the same page forever
+        done = site.sync(system_id, full=True, timeout=120)
+        assert done.returncode == 1 and "without a single new invoice" in done.stderr, done.stderr
+        dump = site.dump()
+        assert 0 < dump["staged"] <= 11 and all(r["status"] != "running" for r in dump["runs"])
+        whmcs.reset()
+        done = site.sync(system_id, full=True)
+        assert done.returncode == 0 and "100 new" in done.stdout, done.stderr
+        whmcs.repeat = True
+        whmcs.total = 100_000
+        assert site.sync(system_id, full=True, timeout=120).returncode == 1
+        assert site.dump()["staged"] > 0
+        site.cli("systems", "delete", str(system_id), "--yes", check=True)
+        assert site.dump()["staged"] == 0
+
+
+def test_serve_marks_runs_of_killed_processes_interrupted_when_it_starts(site):
+    """Item 5: a sync killed with SIGKILL stays "running" in the database; when the service
+    starts, that run is marked interrupted (resumable), without waiting for the next sync."""
+    with HostileWhmcs() as whmcs:
+        whmcs.add(*(invoice(n) for n in range(1, 201)))
+        system_id = site.add_system(whmcs, step=10)
+        whmcs.drip = 0.001  # about half a second a page: the kill lands mid-run
+        proc = site.start_sync(system_id, full=True)
+        while whmcs.requests < 3 and proc.poll() is None:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert [r["status"] for r in site.dump()["runs"]] == ["running"]
+        with LiveService(site.data_dir, worker=False):
+            runs = site.dump()["runs"]
+        assert [r["status"] for r in runs] == ["interrupted"], runs
+        whmcs.reset()
+        done = site.sync(system_id, full=True)
+        assert done.returncode == 0 and "200 new" in done.stdout, done.stderr
+
+
+def test_a_run_that_lost_its_claim_never_finishes(site):
+    """Item 4: when a live run is taken for dead (its heartbeat aged past the limit) and a
+    second run of the system starts, the first stops instead of running on beside it and
+    later overwriting "interrupted" with "succeeded"."""
+    with HostileWhmcs() as whmcs:
+        whmcs.add(*(invoice(n) for n in range(1, 301)))
+        system_id = site.add_system(whmcs, step=10)
+        whmcs.drip = 0.0005  # about a second a page
+        first = site.start_sync(system_id, full=True)
+        while whmcs.requests < 3 and first.poll() is None:
+            time.sleep(0.05)
+        whmcs.drip = 0.02  # the first run's next page takes about a minute
+        for _attempt in range(3):
+            site.age_heartbeats(30)  # as if it had been silent for half an hour
+            second = site.start_sync(system_id, full=True)
+            while len(site.dump()["runs"]) < 2 and second.poll() is None:
+                time.sleep(0.1)
+            if len(site.dump()["runs"]) == 2:
+                break
+            second.communicate()  # refused: the heartbeat beat in between; age it again
+        whmcs.drip = None
+        out, err = second.communicate(timeout=300)
+        assert second.returncode == 0 and "300 new" in out, err
+        _out, err = first.communicate(timeout=300)
+        runs = site.dump()["runs"]
+        assert [r["status"] for r in runs] == ["interrupted", "succeeded"], (runs, err)
+        assert first.returncode == 1 and "Traceback" not in err, err
+        held = [r for r in site.dump()["invoices"] if r["system"] == system_id]
+        assert len(held) == 300

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from forecaster.reports import aggregates
 from forecaster.sync.engine.days import add_days
+from forecaster.sync.engine.errors import ClaimLost
 from forecaster.sync.engine.full import join_note
 from forecaster.sync.engine.staging import CONTENT, STORED
 from forecaster.sync.models import Invoice, SyncRun
@@ -215,7 +216,7 @@ class CheapSync:
         run.inserted += inserted
         run.updated += updated
         run.removed += removed
-        SyncRun.objects.filter(pk=run.pk).update(
+        owned = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
             inserted=run.inserted,
             updated=run.updated,
             removed=run.removed,
@@ -225,3 +226,5 @@ class CheapSync:
             heartbeat_at=timezone.now(),
             remote_total=run.remote_total,
         )
+        if not owned:
+            raise ClaimLost()  # the run was taken for dead: the window is rolled back

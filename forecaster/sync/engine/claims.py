@@ -124,10 +124,11 @@ def claim(system: AccountingSystem, mode: str, trigger: str, *, queued: bool = F
     raise AssertionError("unreachable")
 
 
-def start_claimed(run: SyncRun) -> None:
-    """A run claimed earlier (queued by the web UI) starts running in this process."""
+def start_claimed(run: SyncRun) -> bool:
+    """A run claimed earlier (queued by the web UI) starts running in this process; ``False``
+    when it was cancelled or expired while it waited."""
     now = timezone.now()
-    SyncRun.objects.filter(pk=run.pk).update(
+    started = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.QUEUED).update(
         status=SyncRun.Status.RUNNING,
         started_at=now,
         heartbeat_at=now,
@@ -135,6 +136,7 @@ def start_claimed(run: SyncRun) -> None:
         pid=os.getpid(),
     )
     run.refresh_from_db()
+    return bool(started)
 
 
 def active_run(system: AccountingSystem) -> SyncRun | None:

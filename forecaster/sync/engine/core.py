@@ -27,6 +27,7 @@ from forecaster.sync.engine.cheap import CheapSync
 from forecaster.sync.engine.errors import SyncStopped
 from forecaster.sync.engine.fetching import Fetching
 from forecaster.sync.engine.full import FullSync
+from forecaster.sync.engine.heartbeat import Heartbeat
 from forecaster.sync.engine.staging import Staging, stage_rows_per_statement
 from forecaster.sync.engine.switch import Switching
 from forecaster.sync.models import SyncRun
@@ -86,10 +87,14 @@ class Engine(FullSync, CheapSync, Switching, Staging, Fetching):
         self._first_request: int | None = None
         self._last_total: int | None = None
         self._last_read: int | None = None  # the last id of the page committed last
+        self._stale_pages = 0  # full pages in a row without a new id
+        self.heartbeat: Heartbeat | None = None  # set by run_sync: claim and Cancel checks
 
     def _check_stop(self) -> None:
         if self.stop is not None and self.stop.is_set():
             raise SyncStopped()
+        if self.heartbeat is not None:
+            self.heartbeat.check()
 
     def _progress(self) -> None:
         self.run.requests = self.client.requests_made

@@ -16,6 +16,15 @@ class SyncStopped(Exception):
     """The run was asked to stop (SIGTERM, Ctrl-C) between two steps."""
 
 
+class ClaimLost(Exception):
+    """The run no longer owns its system: something marked it interrupted (its heartbeat looked
+    stale) and another run may have started. It must not write or finish anything."""
+
+
+class SyncCancelled(Exception):
+    """Someone pressed Cancel: the run stops between two steps, interrupted and resumable."""
+
+
 class SyncFailed(Exception):
     """A failure of the sync itself (not of the remote), with a message and a fix."""
 

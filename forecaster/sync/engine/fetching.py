@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from forecaster.sync.engine.errors import SyncFailed
 from forecaster.sync.models import PAID
 from forecaster.systems.whmcs.records import (
     BadRecord,
@@ -107,6 +108,7 @@ class Fetching:
             self._pool = None
 
     def _seen(self, raw: Any, start: int, limit: int, **parsed: Any) -> Page:
+        _check_total(raw.total)  # before anything stores or pages by it
         self.totals.add(raw.total)
         self.run.remote_total = raw.total
         return Page(total=raw.total, start=start, limit=limit, returned=len(raw.records), **parsed)
@@ -156,3 +158,20 @@ def _settle(future: Future) -> None:
     """Wait for an unwanted prefetch so the client is idle again; its outcome is dropped."""
     with contextlib.suppress(Exception):  # the page was not needed
         future.result()
+
+
+# What a run believes of a remote count. No WHMCS holds a hundred million paid invoices; a count
+# above that (10**9, 10**30) is a broken or hostile server, and paging it would run for days and
+# fill the disk with staged rows. The run fails at once with the reason.
+PLAUSIBLE_TOTAL = 100_000_000
+
+
+def _check_total(total: int) -> None:
+    """Refuse a remote count no real WHMCS reports."""
+    if not 0 <= total <= PLAUSIBLE_TOTAL:
+        shown = f"{total:,}" if abs(total) < 10**15 else f"about 10^{len(str(abs(total))) - 1}"
+        raise SyncFailed(
+            f"WHMCS reports {shown} paid invoices, more than any installation holds; the sync "
+            "stopped instead of paging it.",
+            "Check that the URL points at the real WHMCS API and that WHMCS works; then sync again.",
+        )

@@ -18,6 +18,9 @@ from forecaster.sync.engine.errors import SyncFailed
 from forecaster.sync.models import StagedInvoice, SyncRun
 
 MAX_DRIFT_RETRIES = 8  # re-reads of one step when the remote shifts under us
+# Full pages in a row that bring no invoice id above the ones already read: a server repeating
+# itself, never reaching the end.
+MAX_PAGES_WITHOUT_NEW_IDS = 3
 # What a resumed run takes over from the interrupted one.
 RESUMED = ("next_offset", "last_id", "first_total", "step", "steps_total")
 TOO_MUCH_DRIFT = (
@@ -142,6 +145,16 @@ class FullSync:
             run.first_total = page.total
         self._last_total = page.total
         new_last = max([run.last_id, *(i for i in page.ids if i is not None)])
+        if new_last == run.last_id and not done:
+            self._stale_pages = getattr(self, "_stale_pages", 0) + 1
+            if self._stale_pages >= MAX_PAGES_WITHOUT_NEW_IDS:
+                raise SyncFailed(
+                    f"WHMCS sent {self._stale_pages} full pages in a row without a single new invoice; "
+                    "the sync stopped instead of paging on.",
+                    "Check that WHMCS answers GetInvoices correctly (ordered by id); then sync again.",
+                )
+        else:
+            self._stale_pages = 0
         if not done:
             self._prefetch_after(end, page.total)
         if offset > 0 and self._last_read is not None and page.ids[:1] == [self._last_read]:

@@ -18,7 +18,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from forecaster.lib.crypto import DecryptionError
-from forecaster.sync.engine.errors import SyncFailed, SyncStopped
+from forecaster.sync.engine.errors import ClaimLost, SyncCancelled, SyncFailed, SyncStopped
 from forecaster.sync.models import SyncRun
 from forecaster.systems.errors import RemoteError
 from forecaster.systems.models import AccountingSystem
@@ -74,6 +74,11 @@ INTERRUPTED: Described = (
     "The sync was stopped before it finished.",
     "Start it again: a full sync continues from its last completed step.",
 )
+CANCELLED: Described = (
+    "Cancelled",
+    "The sync was cancelled.",
+    "Start it again when you wish: a full sync continues from its last completed step.",
+)
 UNEXPECTED_MESSAGE = "An unexpected error stopped the sync; the server log has details."
 UNEXPECTED_FIX = "Try again; if it keeps failing, report it with the log."
 
@@ -88,6 +93,8 @@ def describe(exc: BaseException) -> Described | None:
 
 
 def _failure(system: AccountingSystem, run: SyncRun, exc: BaseException) -> Described:
+    if isinstance(exc, SyncCancelled):
+        return CANCELLED
     if isinstance(exc, SyncStopped | KeyboardInterrupt):
         return INTERRUPTED
     described = describe(exc)
@@ -104,16 +111,28 @@ def _failure(system: AccountingSystem, run: SyncRun, exc: BaseException) -> Desc
 
 def record_outcome(system: AccountingSystem, run: SyncRun, exc: BaseException | None) -> None:
     """Finish ``run`` (succeeded, interrupted or failed) and the system's last-sync fields."""
+    if isinstance(exc, ClaimLost):
+        # Another process marked this run interrupted (and may run the system now): leave the
+        # run and the system as they are.
+        log.warning("sync %s of system %s lost its claim and ended without finishing", run.pk, system.pk)
+        run.refresh_from_db()
+        return
     now = timezone.now()
     run.finished_at = run.heartbeat_at = now
     if exc is None:
         run.status = SyncRun.Status.SUCCEEDED
     else:
-        interrupted = isinstance(exc, SyncStopped | KeyboardInterrupt)
+        interrupted = isinstance(exc, SyncStopped | SyncCancelled | KeyboardInterrupt)
         run.status = SyncRun.Status.INTERRUPTED if interrupted else SyncRun.Status.FAILED
         error_class, message, fix = _failure(system, run, exc)
         run.error_class, run.error_message, run.error_fix = error_class[:100], message[:1000], fix[:500]
-    run.save()
+    # Only a run that still owns its claim finishes (a conditional UPDATE): a run marked
+    # interrupted meanwhile must not turn into "succeeded" and overwrite the system's status.
+    values = {f.attname: getattr(run, f.attname) for f in SyncRun._meta.concrete_fields if not f.primary_key}
+    if not SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(**values):
+        log.warning("sync %s of system %s lost its claim; its outcome is dropped", run.pk, system.pk)
+        run.refresh_from_db()
+        return
     _record_on_system(system, run, now, ok=exc is None)
 
 

@@ -10,6 +10,7 @@ from django.db import connection
 
 from forecaster.sync.engine.claims import claim, start_claimed
 from forecaster.sync.engine.core import Engine, PageSource
+from forecaster.sync.engine.heartbeat import Heartbeat
 from forecaster.sync.engine.outcome import record_outcome
 from forecaster.sync.models import SyncRun
 from forecaster.systems.models import AccountingSystem
@@ -36,15 +37,18 @@ def run_sync(
     """
     if run is None:
         run = claim(system, mode, trigger)
-    else:
-        start_claimed(run)
+    elif not start_claimed(run):
+        return run  # cancelled (or expired) while it waited for the worker
     own_client = client is None
     outcome: BaseException | None = None
     restore = _lean_sqlite()
+    heartbeat = Heartbeat(run.pk)
     try:
         if client is None:
             client = _client_for(system)
         engine = Engine(system, run, client, on_progress=on_progress, stop=stop, prefetch=prefetch)
+        engine.heartbeat = heartbeat
+        heartbeat.start()
         if run.mode == SyncRun.Mode.FULL:
             engine.full(resume=resume)
         else:
@@ -52,6 +56,7 @@ def run_sync(
     except BaseException as exc:  # recorded below; KeyboardInterrupt included (CLI Ctrl-C)
         outcome = exc
     finally:
+        heartbeat.stop()
         restore()
         if client is not None:
             run.requests = client.requests_made

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from forecaster.lib.money import convert
+from forecaster.sync.engine.errors import ClaimLost
 from forecaster.sync.models import PAID, QuarantinedRecord, StagedInvoice, SyncRun
 from forecaster.systems.whmcs.records import BadRecord, InvoiceRecord
 
@@ -158,7 +159,7 @@ class Staging:
         if not hasattr(self, "_checkpoint_sql_text"):
             table = connection.ops.quote_name(SyncRun._meta.db_table)
             sets = ", ".join(f"{c} = %s" for c in CHECKPOINT)
-            self._checkpoint_sql_text = f"UPDATE {table} SET {sets} WHERE id = %s"  # noqa: S608
+            self._checkpoint_sql_text = f"UPDATE {table} SET {sets} WHERE id = %s AND status = 'running'"  # noqa: S608
         return self._checkpoint_sql_text
 
     def _quarantine(self, bad: list[BadRecord]) -> int:
@@ -193,6 +194,8 @@ class Staging:
                           self.client.requests_made, quarantined, run.drift,
                           self._adapt_datetime(timezone.now())]  # fmt: skip
             cur.execute(self._checkpoint_sql(), [*checkpoint, run.pk])
+            if cur.rowcount != 1:
+                raise ClaimLost()  # the run was taken for dead: roll the page back
             _fault("checkpoint-written")
         # Only after the commit does the in-memory run advance with the database.
         run.quarantined = quarantined

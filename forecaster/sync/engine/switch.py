@@ -19,6 +19,7 @@ from django.utils import timezone
 from forecaster.reports import aggregates
 from forecaster.sync.engine import staging
 from forecaster.sync.engine.days import collect_days
+from forecaster.sync.engine.errors import ClaimLost
 from forecaster.sync.engine.staging import CONTENT, STORED
 from forecaster.sync.models import Invoice, QuarantinedRecord, StagedInvoice, SyncRun
 from forecaster.systems.models import AccountingSystem
@@ -91,9 +92,11 @@ class Switching:
         run.inserted += inserted
         run.updated += updated
         run.removed += removed
-        SyncRun.objects.filter(pk=run.pk).update(
+        owned = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
             inserted=run.inserted, updated=run.updated, removed=run.removed, note=run.note, heartbeat_at=now
         )
+        if not owned:
+            raise ClaimLost()  # the run was taken for dead: the switch is rolled back
         AccountingSystem.objects.filter(pk=self.system.pk).update(last_full_sync_at=now)
         self.system.last_full_sync_at = now
 
