@@ -6,6 +6,7 @@ A type's form subclasses :class:`SystemForm` and sets its labels, help texts and
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from decimal import Decimal
 from urllib.parse import urlsplit, urlunsplit
@@ -26,6 +27,25 @@ PLAIN_HTTP_WARNING = _(
     "This URL uses plain http://: the API secret and the invoice data travel unencrypted. "
     "Use https:// unless WHMCS runs on this machine or a trusted private network."
 )
+
+
+def sends_in_clear(url: str) -> bool:
+    """Whether ``url`` sends the secret unencrypted over a network: plain http:// to anything but
+    this machine (127.0.0.0/8, ::1, localhost), where no network is crossed.
+
+    >>> sends_in_clear("http://billing.example/includes/api.php"), sends_in_clear("http://127.0.0.1:8765/")
+    (True, False)
+    """
+    parts = urlsplit((url or "").strip())
+    if parts.scheme.lower() != "http":
+        return False
+    host = (parts.hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
 
 
 def suggest_api_url(value: str, suffix: str) -> str:
@@ -260,7 +280,7 @@ class SystemForm(forms.ModelForm):
 
     def clean_url(self) -> str:
         url = clean_api_url(self.cleaned_data.get("url", ""), suffix=self.api_path_suffix)
-        if url.startswith("http://"):
+        if sends_in_clear(url) and PLAIN_HTTP_WARNING not in self.warnings:
             self.warnings.append(PLAIN_HTTP_WARNING)
         return url
 

@@ -21,6 +21,7 @@ from forecaster.reports.models import RateSource, SystemRatePolicy
 from forecaster.reports.queries import totals_by_system
 from forecaster.reports.rates import base_currency
 from forecaster.systems.connection import check_connection
+from forecaster.systems.forms import sends_in_clear
 from forecaster.systems.models import AccountingSystem
 from forecaster.systems.registry import all_types, get_type
 
@@ -74,7 +75,7 @@ def system_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "system": system,
             "stype": stype,
             "totals": totals,
-            "plain_http": system.url.lower().startswith("http://"),
+            "plain_http": sends_in_clear(system.url),
             "base_currency": base_currency(),
         },
     )

@@ -193,3 +193,20 @@ def test_delete_needs_yes(run):
 def test_unknown_type_is_refused(run):
     with pytest.raises(CommandError):
         run("add", "blesta", "--name", "X", "--url", URL, "--identifier", "i", stdin=CANARY)
+
+
+def test_plain_http_warning_is_printed_once_and_never_for_this_machine(run):
+    _, err = add(run, url="http://192.168.1.10/includes/api.php")
+    assert err.count("plain http://") == 1
+    for n, url in enumerate(("http://127.0.0.1:8765/includes/api.php", "http://[::1]/includes/api.php")):
+        _, err = run(
+            "add", "whmcs", "--name", f"Local {n}", "--url", url, "--identifier", "i", stdin=CANARY
+        )  # fmt: skip
+        assert "plain http://" not in err, url
+
+
+def test_the_wrong_credentials_fix_fits_the_command_line_too():
+    from forecaster.systems.errors import AuthenticationFailed
+
+    fix = str(AuthenticationFailed().fix)
+    assert "enter both here" not in fix and "connection details" in fix

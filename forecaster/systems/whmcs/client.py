@@ -212,8 +212,10 @@ class WhmcsClient:
             "orderby": "id",
             "order": "asc",
         }
+        from forecaster.systems.forms import sends_in_clear
+
         warnings = []
-        if self.url.lower().startswith("http://"):
+        if sends_in_clear(self.url):
             warnings.append(
                 gettext(
                     "The connection is not encrypted (http://): the API secret and invoices cross "
