@@ -15,6 +15,8 @@ secret), ``fix`` (what to change, naming the setting on the remote side) and ``r
     │   ├── TlsError               certificate not trusted, host name mismatch, handshake failed
     │   ├── ForbiddenAddress       the host resolves to an address we never connect to
     │   ├── ResponseFormatChanged  a 200 JSON answer without the fields every answer has
+    │   ├── PagingUnsupported      one invoice per answer, whatever is asked
+    │   ├── OrderIgnored           WHMCS before 7.7 (orderby ignored) with too many invoices
     │   └── WhmcsError             result=error with any other message
     ├── Unreachable                DNS failure, connection refused: retryable during a sync,
     │                              final for "Test connection"
@@ -141,6 +143,29 @@ class ForbiddenAddress(SetupError):
 class ResponseFormatChanged(SetupError):
     message = _("WHMCS response format changed: the answer lacks fields every GetInvoices answer has.")
     fix = _("Check that the URL points at a WHMCS installation; report the WHMCS version to us.")
+
+
+class PagingUnsupported(SetupError):
+    """WHMCS answers one invoice per request, whatever ``limitnum`` asks: no paging can work."""
+
+    message = _("This WHMCS returns only one invoice per request, so its invoices cannot be read in pages.")
+    fix = _("Remove the limit on API result sizes in WHMCS (or in the proxy in front of it).")
+
+
+class OrderIgnored(SetupError):
+    """WHMCS ignores ``orderby`` (it is older than 7.7) and holds too many invoices to be read
+    in one answer, so no offset paging over its fixed order can be proven complete."""
+
+    def __init__(self, total: int) -> None:
+        super().__init__(
+            gettext(
+                "This WHMCS ignores the sort order the sync asks for (orderby, added in WHMCS 7.7), and "
+                "its %(total)d invoices do not fit in one answer, so they cannot be read without "
+                "missing some."
+            )
+            % {"total": total},
+            gettext("Upgrade WHMCS to version 7.7 or later."),
+        )
 
 
 class WhmcsError(SetupError):

@@ -10,6 +10,7 @@ from django.db import connection
 
 from forecaster.sync.engine.claims import claim, start_claimed
 from forecaster.sync.engine.core import Engine, PageSource
+from forecaster.sync.engine.full import join_note
 from forecaster.sync.engine.heartbeat import Heartbeat
 from forecaster.sync.engine.outcome import record_outcome
 from forecaster.sync.models import SyncRun
@@ -60,6 +61,8 @@ def run_sync(
         restore()
         if client is not None:
             run.requests = client.requests_made
+            for note in getattr(client, "notes", ()):  # how WHMCS had to be read (paging quirks)
+                run.note = join_note(run.note, note)
         if own_client and client is not None:
             client.close()
     record_outcome(system, run, outcome)

@@ -23,7 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
 import httpx
 from django.utils.translation import gettext, ngettext
@@ -40,6 +42,13 @@ log = logging.getLogger(__name__)
 
 TEST_TIMEOUT = 10.0
 COUNTER_LIMIT = 2**63  # a count WHMCS sends must fit a 64-bit integer to be a count at all
+# A WHMCS that ignores ``orderby`` (before 7.7) can still be read exactly when all its invoices
+# of one status fit in one answer: one request is one consistent picture.
+SINGLE_READ_MAX = 5000
+# How often a page assembled from capped pieces is re-read when WHMCS changed between pieces.
+MAX_PIECE_RETRIES = 3
+# WHMCS's whole-answer failure when one record in it is not valid UTF-8 (the same page in XML works).
+JSON_ENCODING_ERROR = "error generating json encoded response"
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,12 @@ class WhmcsClient:
         # The sync engine keeps a couple of requests in flight from worker threads.
         self._count_lock = threading.Lock()
         self._http = http.make_client(timeout=timeout, transport=transport)
+        # What this client learnt about the installation (see ``get_invoices``).
+        self.page_cap: int | None = None  # WHMCS returns at most this many rows per request
+        self.orderby_ignored = False  # WHMCS before 7.7: rows come in its own fixed order
+        self.prefer_xml = False  # a JSON answer failed to encode: read XML from then on
+        self.notes: list[str] = []  # for the sync run's note: how the pages were read
+        self._snapshots: dict[str | None, InvoicePage] = {}  # the one-request reads, by status
 
     def __repr__(self) -> str:  # never show the secret, even in a debugger or traceback
         return f"<WhmcsClient {http.redact_url(self.url)}>"
@@ -161,13 +176,104 @@ class WhmcsClient:
         orderby: str = "id",
         order: str = "asc",
     ) -> InvoicePage:
-        """One page of GetInvoices. Retries transient errors; raises ``RemoteError`` subclasses."""
+        """One page of GetInvoices, ids in the order asked for. Retries transient errors;
+        raises ``RemoteError`` subclasses.
+
+        The page never lies about the end: it holds ``limitnum`` rows unless the data ends
+        there. A WHMCS that returns fewer rows than asked although more exist (a capped page
+        size) is read in pieces of its cap, each overlapping the last by one row. A WHMCS that
+        ignores ``orderby`` (before 7.7) is read in one request when it holds at most
+        ``SINGLE_READ_MAX`` invoices of the status, and the pages are cut from that one
+        picture; above that ``OrderIgnored`` says what to upgrade.
+        """
+        start, limit = max(0, int(limitstart)), max(1, int(limitnum))
+        if orderby == "id" and self.orderby_ignored:
+            return self._from_snapshot(status, order, start, limit)
+        page = self._pieces(status, orderby, order, start, limit)
+        if orderby == "id" and not _in_order(page.records, order):
+            self.orderby_ignored = True
+            self._note(
+                gettext(
+                    "This WHMCS ignores the sort order asked for (orderby, WHMCS 7.7 and later), "
+                    "so each sync read its invoices in one request."
+                )
+            )
+            return self._from_snapshot(status, order, start, limit)
+        return page
+
+    def _pieces(self, status: str | None, orderby: str, order: str, start: int, limit: int) -> InvoicePage:
+        """``limit`` rows from ``start``: one request, or capped pieces that overlap by a row
+        (re-read when the overlap shows WHMCS changed between two pieces)."""
+        for _attempt in range(MAX_PIECE_RETRIES + 1):
+            total, records = self._assemble(status, orderby, order, start, limit)
+            if records is not None:
+                return InvoicePage(total=total, start=start, returned=len(records), records=records)
+        raise errors.BadResponse(
+            gettext("WHMCS invoices kept changing while a page was read in pieces."),
+            gettext("Run the sync again when WHMCS is quieter."),
+        )
+
+    def _assemble(
+        self, status: str | None, orderby: str, order: str, start: int, limit: int
+    ) -> tuple[int, list[dict] | None]:
+        first = min(limit, self.page_cap) if self.page_cap else limit
+        page = self._page(status, orderby, order, start, first)
+        records = list(page.records)
+        # A short page is the end only when nothing follows it: totalresults also counts
+        # invoices WHMCS never returns, so ask for the next row before believing it.
+        while records and len(records) < limit and start + len(records) < page.total:
+            cap = self.page_cap or len(records)
+            if cap < 2:
+                raise errors.PagingUnsupported()
+            more = self._page(
+                status, orderby, order, start + len(records) - 1, min(cap, limit - len(records) + 1)
+            )
+            if len(more.records) <= 1:
+                break  # nothing after our last row: the rest are rows WHMCS never returns
+            if self.page_cap is None:
+                self.page_cap = cap
+                self._note(
+                    gettext(
+                        "This WHMCS returns at most %(cap)d invoices per request, whatever is asked; "
+                        "the sync read it in pieces of that size. Set Step to %(cap)d or less so that "
+                        "each step is one request."
+                    )
+                    % {"cap": cap}
+                )
+            if _id(more.records[0]) != _id(records[-1]):
+                return page.total, None  # WHMCS changed between the pieces
+            records.extend(more.records[1:])
+        return page.total, records[:limit]
+
+    def _from_snapshot(self, status: str | None, order: str, start: int, limit: int) -> InvoicePage:
+        """A page cut from one read of every invoice of ``status``, sorted by id here."""
+        snap = self._snapshots.get(status)
+        if snap is None:
+            head = self._page(status, "id", "asc", 0, 1)
+            if head.total > SINGLE_READ_MAX or (self.page_cap and head.total > self.page_cap):
+                raise errors.OrderIgnored(head.total)
+            whole = self._page(status, "id", "asc", 0, head.total + 100)
+            extra = self._page(status, "id", "asc", len(whole.records), 100) if whole.records else None
+            if extra is not None and extra.records:
+                raise errors.OrderIgnored(head.total)  # more than one answer holds
+            records = sorted(whole.records, key=lambda r: _id(r) or 0)
+            unique = list({_id(r): r for r in records}.values())
+            snap = self._snapshots[status] = InvoicePage(whole.total, 0, len(unique), unique)
+        rows = snap.records if order == "asc" else snap.records[::-1]
+        chunk = rows[start : start + limit]
+        return InvoicePage(total=snap.total, start=start, returned=len(chunk), records=chunk)
+
+    def _note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def _page(self, status: str | None, orderby: str, order: str, start: int, limit: int) -> InvoicePage:
         params: dict[str, str | int] = {
             "action": "GetInvoices",
             "orderby": orderby,
             "order": order,
-            "limitstart": max(0, int(limitstart)),
-            "limitnum": max(1, int(limitnum)),
+            "limitstart": start,
+            "limitnum": limit,
         }
         if status:
             params["status"] = status
@@ -183,7 +289,7 @@ class WhmcsClient:
             attempt += 1
             try:
                 left = ends - time.monotonic()
-                return self._call(params, timeout=None, deadline=max(1.0, min(each, left)))
+                return _page(self._call(params, timeout=None, deadline=max(1.0, min(each, left))), start)
             except errors.RemoteError as exc:
                 if policy is None or not exc.retryable or attempt >= policy.max_attempts:
                     raise
@@ -226,19 +332,39 @@ class WhmcsClient:
             # The timeout bounds the whole test, not each read: a server answering one byte at
             # a time must not hold the button past it.
             wait = min(self.timeout, TEST_TIMEOUT)
-            page = self._call(params, timeout=wait, deadline=wait)
+            page = _page(self._call(params, timeout=wait, deadline=wait), 0)
         except errors.RemoteError as exc:
             return ConnectionResult(ok=False, error=exc, warnings=warnings)
         return ConnectionResult(ok=True, paid_invoices=page.total, warnings=warnings)
 
     # --- one request ----------------------------------------------------------------------------
 
+    def _call(self, params: dict[str, str | int], *, timeout: float | None, deadline: float) -> dict:
+        """One request, JSON unless WHMCS already failed to encode one; a page WHMCS cannot
+        encode as JSON (a record with malformed UTF-8) is asked again as XML."""
+        if not self.prefer_xml:
+            try:
+                return self._request(params, "json", timeout, deadline)
+            except errors.WhmcsError as exc:
+                if JSON_ENCODING_ERROR not in str(exc.message).lower():
+                    raise
+            self.prefer_xml = True
+            self._note(
+                gettext(
+                    "WHMCS could not encode some answers as JSON (a record with malformed UTF-8, "
+                    "often in a client's details); they were read as XML."
+                )
+            )
+        return self._request(params, "xml", timeout, deadline)
+
     @sensitive_variables("body")
-    def _call(self, params: dict[str, str | int], *, timeout: float | None, deadline: float) -> InvoicePage:
+    def _request(
+        self, params: dict[str, str | int], responsetype: str, timeout: float | None, deadline: float
+    ) -> dict:
         body = {
             "identifier": self._identifier,
             "secret": self._secret,
-            "responsetype": "json",
+            "responsetype": responsetype,
             **params,
         }
         with self._count_lock:
@@ -247,9 +373,9 @@ class WhmcsClient:
             response = http.post_form(self._http, self.url, body, timeout=timeout, deadline=deadline)
         except http.OutboundError as exc:
             raise _transport_error(exc) from None
-        return self._classify(response, int(params.get("limitstart", 0)))
+        return self._classify(response)
 
-    def _classify(self, response: httpx.Response, limitstart: int) -> InvoicePage:
+    def _classify(self, response: httpx.Response) -> dict:
         status = response.status_code
         content = response.content
         ctype = response.headers.get("content-type", "").lower()
@@ -259,17 +385,22 @@ class WhmcsClient:
 
         head = content[:512].lstrip()
         looks_json = head.startswith(b"{") or head.startswith(b"[")
-        if not ("json" in ctype or looks_json):
+        looks_xml = head.startswith(b"<?xml") or head.startswith(b"<whmcsapi")
+        if looks_xml and status < 500:
+            data = _xml_answer(content)
+            if "result" not in data and "status" not in data:
+                raise _non_json_error(response, head, ctype, self._secret)
+        elif not ("json" in ctype or looks_json):
             raise _non_json_error(response, head, ctype, self._secret)
-
-        try:
-            data = json.loads(content, parse_float=Decimal)
-        except (ValueError, UnicodeDecodeError):
-            if status >= 500 or status == 429:
-                raise _server_error(response) from None
-            raise errors.BadResponse(
-                gettext("WHMCS sent an incomplete or invalid JSON answer (truncated?).")
-            ) from None
+        else:
+            try:
+                data = json.loads(content, parse_float=Decimal)
+            except (ValueError, UnicodeDecodeError):
+                if status >= 500 or status == 429:
+                    raise _server_error(response) from None
+                raise errors.BadResponse(
+                    gettext("WHMCS sent an incomplete or invalid JSON answer (truncated?).")
+                ) from None
         if not isinstance(data, dict):
             raise errors.ResponseFormatChanged()
 
@@ -282,7 +413,7 @@ class WhmcsClient:
             raise _server_error(response)
         if result != "success":
             raise errors.ResponseFormatChanged()
-        return _page(data, limitstart)
+        return data
 
 
 def request_deadline() -> float:
@@ -293,6 +424,59 @@ def request_deadline() -> float:
 
 
 # --- classification helpers --------------------------------------------------------------------
+
+
+def _id(record: object) -> int | None:
+    value = record.get("id") if isinstance(record, dict) else None
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _in_order(records: list[dict], order: str) -> bool:
+    """Whether the readable ids come strictly ascending (``asc``) or descending."""
+    ids = [i for i in (_id(r) for r in records) if i is not None]
+    if order == "desc":
+        return all(a > b for a, b in pairwise(ids))
+    return all(a < b for a, b in pairwise(ids))
+
+
+def _xml_answer(content: bytes) -> dict:
+    """An XML answer (root ``<whmcsapi>``) as the dict the JSON answer would be: elements with
+    children become dicts, repeated elements lists, leaves their text. Bytes that are not
+    UTF-8 (the reason WHMCS could not answer JSON) become replacement characters."""
+    text = content.decode("utf-8", "replace")
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        raise errors.BadResponse("WHMCS sent an XML answer with a document type declaration.")
+    try:
+        # Without a DTD (refused above) no entity can expand; expat does the rest.
+        root = ElementTree.fromstring(text.encode("utf-8"))  # noqa: S314
+    except ElementTree.ParseError:
+        raise errors.BadResponse("WHMCS sent an incomplete or invalid XML answer (truncated?).") from None
+    value = _xml_value(root)
+    return value if isinstance(value, dict) else {}
+
+
+def _xml_value(element: ElementTree.Element) -> object:
+    children = list(element)
+    if not children:
+        return element.text or ""
+    out: dict[str, object] = {}
+    for child in children:
+        value = _xml_value(child)
+        if child.tag in out:
+            existing = out[child.tag]
+            if isinstance(existing, list):
+                existing.append(value)
+            else:
+                out[child.tag] = [existing, value]
+        else:
+            out[child.tag] = value
+    return out
+
 
 _INVALID_IP = re.compile(r"^Invalid IP\s+(\S+)", re.IGNORECASE)
 _AUTH_MESSAGES = (

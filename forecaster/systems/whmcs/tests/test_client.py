@@ -328,3 +328,72 @@ def test_oversized_answer_is_refused():
     )
     with pytest.raises(errors.BadResponse):
         c.get_invoices()
+
+
+def xml(text, status=200):
+    return httpx.Response(status, content=text, headers={"content-type": "text/xml"})
+
+
+def test_xml_answers_are_read_including_their_error_messages():
+    fake = Fake(
+        xml(b"<?xml version='1.0'?><whmcsapi><action>getinvoices</action><result>error</result>"
+            b"<message>Invalid IP 198.51.100.4</message></whmcsapi>", 403)
+    )  # fmt: skip
+    c, _ = client(fake)
+    with pytest.raises(errors.IpNotAllowed) as caught:
+        c.get_invoices()
+    assert "198.51.100.4" in caught.value.message
+
+
+def test_a_json_encoding_error_is_read_again_as_xml_with_lenient_bytes():
+    encoding_error = js(
+        {
+            "result": "error",
+            "message": "Error generating JSON encoded response: Malformed UTF-8 characters, "
+            "possibly incorrectly encoded",
+        }
+    )
+    page = (
+        b"<?xml version='1.0'?><whmcsapi><action>getinvoices</action><result>success</result>"
+        b"<totalresults>2</totalresults><startnumber>0</startnumber><numreturned>2</numreturned>"
+        b"<invoices><invoice><id>1</id><lastname>M\xc3(ller</lastname><subtotal>10.00</subtotal></invoice>"
+        b"<invoice><id>2</id><subtotal>5.50</subtotal></invoice></invoices></whmcsapi>"
+    )
+    fake = Fake(encoding_error, xml(page))
+    c, _ = client(fake)
+    got = c.get_invoices(limitnum=2)
+    assert [r["id"] for r in got.records] == ["1", "2"] and got.total == 2
+    assert [parse_qs(r.content.decode())["responsetype"] for r in fake.requests] == [["json"], ["xml"]]
+    assert c.prefer_xml and "read as XML" in c.notes[0]
+
+
+def test_an_xml_answer_with_a_doctype_is_refused():
+    fake = Fake(
+        xml(
+            b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'aaaa'>]><whmcsapi><result>&a;</result></whmcsapi>"
+        )
+    )
+    c, _ = client(fake, retry=None)
+    with pytest.raises(errors.BadResponse):
+        c.get_invoices()
+
+
+def test_a_short_page_is_not_the_end_when_more_rows_follow():
+    def rows(ids):
+        return {"invoice": [{"id": i} for i in ids]}
+
+    fake = Fake(
+        js(ok_body(n=3, total=7, invoices=rows([1, 2, 3]))),  # asked 6, capped at 3
+        js(ok_body(n=3, total=7, start=2, invoices=rows([3, 4, 5]))),  # overlap row 3, then 4, 5
+        js(ok_body(n=2, total=7, start=4, invoices=rows([5, 6]))),  # overlap 5, then 6
+    )
+    c, _ = client(fake)
+    got = c.get_invoices(limitstart=0, limitnum=6)
+    assert [r["id"] for r in got.records] == [1, 2, 3, 4, 5, 6] and c.page_cap == 3
+    # The end: totalresults counts a row WHMCS never returns; the next row does not exist.
+    fake.answers = [
+        js(ok_body(n=1, total=7, start=6, invoices=rows([7]))),
+        js(ok_body(n=1, total=7, invoices=rows([7]))),
+    ]
+    tail = c.get_invoices(limitstart=6, limitnum=3)
+    assert [r["id"] for r in tail.records] == [7]
