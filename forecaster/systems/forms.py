@@ -181,6 +181,29 @@ RATE_SCOPE_FUTURE = "future"
 RATE_SCOPE_HISTORY = "history"
 
 
+ANOTHER_WHMCS = "another_whmcs"
+
+
+def another_whmcs_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_("This is another WHMCS"),
+        required=False,
+        help_text=_(
+            "Tick only when this URL and identifier reach a different WHMCS installation than the "
+            "system already using them (for example behind a proxy); otherwise its revenue is "
+            "counted twice."
+        ),
+    )
+
+
+def same_whmcs(url: str, identifier: str, *, exclude: int | None = None) -> AccountingSystem | None:
+    """Another system reading the same WHMCS: the same API URL (ignoring letter case and a
+    trailing slash) and the same API identifier."""
+    wanted = url.strip().rstrip("/").lower()
+    others = AccountingSystem.objects.filter(identifier=identifier).exclude(pk=exclude)
+    return next((s for s in others if s.url.strip().rstrip("/").lower() == wanted), None)
+
+
 class SystemForm(forms.ModelForm):
     """Connection details of an accounting system. ``kind`` is set by the caller.
 
@@ -261,6 +284,26 @@ class SystemForm(forms.ModelForm):
         self.fields["secret"].required = False  # checked in clean_secret (create vs edit)
         if self.instance.pk and self.instance.has_secret:
             self.fields["secret"].widget.attrs["placeholder"] = _("stored — leave empty to keep it")
+        if ANOTHER_WHMCS in self.data:
+            self.fields[ANOTHER_WHMCS] = another_whmcs_field()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        url, identifier = cleaned.get("url"), cleaned.get("identifier")
+        twin = same_whmcs(url, identifier, exclude=self.instance.pk) if url and identifier else None
+        if twin is not None and not self.data.get(ANOTHER_WHMCS):
+            # Shown only now, so that the usual form stays short.
+            self.fields[ANOTHER_WHMCS] = another_whmcs_field()
+            self.add_error(
+                "url",
+                _(
+                    "The system “%(name)s” already reads this WHMCS with the same URL and identifier: "
+                    "its invoices would be counted twice. If this really is another WHMCS "
+                    "installation, tick “This is another WHMCS”."
+                )
+                % {"name": twin.name},
+            )
+        return cleaned
 
     # --- field rules --------------------------------------------------------------------------
 

@@ -70,6 +70,12 @@ class Command(BaseCommand):
             p.add_argument("--url", required=creating, help="The API address: https://…/includes/api.php")
             p.add_argument("--identifier", required=creating, help="The API credential's Identifier.")
             p.add_argument("--description", help="Optional notes.")
+            p.add_argument(
+                "--another-whmcs",
+                dest="another_whmcs",
+                action="store_true",
+                help="Confirm that a URL and identifier another system uses reach a different WHMCS.",
+            )
             p.add_argument("--step", help="Invoices per sync step, 1–1000 (default 100).")
             p.add_argument(
                 "--auto-sync",
@@ -166,6 +172,8 @@ class Command(BaseCommand):
                 data[key] = options[key]
         if not data["auto_sync"]:
             data.pop("auto_sync")  # an unchecked box is absent, as in a browser
+        if options.get("another_whmcs"):
+            data["another_whmcs"] = "on"
         return data
 
     def _save(self, form, kind: str) -> AccountingSystem:
