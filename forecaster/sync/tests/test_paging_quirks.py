@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from forecaster.sandbox.testing import running_sandbox
 from forecaster.sync.engine import run_sync
-from forecaster.sync.tests.helpers import assert_exact, make_system
 from forecaster.systems.whmcs import client as whmcs_client
+from tests.builders import assert_exact, make_system
 
 
 def test_a_capped_page_size_is_not_the_end_of_the_data(db):

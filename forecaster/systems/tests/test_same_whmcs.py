@@ -8,8 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from forecaster.conftest import csrf_post
 from forecaster.systems.models import AccountingSystem
+from tests.clients import csrf_post
 
 CREATE = "/systems/new/whmcs/"
 URL = "https://billing.example.com/includes/api.php"
