@@ -450,12 +450,14 @@ def _xml_answer(content: bytes) -> dict:
     UTF-8 (the reason WHMCS could not answer JSON) become replacement characters."""
     text = content.decode("utf-8", "replace")
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
-        raise errors.BadResponse("WHMCS sent an XML answer with a document type declaration.")
+        raise errors.BadResponse(gettext("WHMCS sent an XML answer with a document type declaration."))
     try:
         # Without a DTD (refused above) no entity can expand; expat does the rest.
         root = ElementTree.fromstring(text.encode("utf-8"))  # noqa: S314
     except ElementTree.ParseError:
-        raise errors.BadResponse("WHMCS sent an incomplete or invalid XML answer (truncated?).") from None
+        raise errors.BadResponse(
+            gettext("WHMCS sent an incomplete or invalid XML answer (truncated?).")
+        ) from None
     value = _xml_value(root)
     return value if isinstance(value, dict) else {}
 
