@@ -29,10 +29,11 @@ from forecaster.lib.env import (
     env_str,
     read_or_create_secret_file,
 )
+from forecaster.lib.private_files import ensure_private_dir, ensure_private_file
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
-DATA_DIR = env_path("FORECASTER_DATA_DIR", "data")
+DATA_DIR = ensure_private_dir(env_path("FORECASTER_DATA_DIR", "data"))  # mode 0700 when created
 
 DEBUG = env_bool("FORECASTER_DEBUG", False)
 
@@ -116,8 +117,9 @@ TEMPLATES = [
 def _database() -> dict:
     url = env_str("DATABASE_URL")
     if not url:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{DATA_DIR / 'forecaster.sqlite3'}"
+        # Created empty with mode 0600 before SQLite opens it: its WAL and shared-memory files
+        # take the same mode, and the database holds live session keys.
+        url = f"sqlite:///{ensure_private_file(DATA_DIR / 'forecaster.sqlite3')}"
     try:
         db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     except ValueError as exc:

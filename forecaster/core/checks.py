@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import stat
 
+from django.conf import settings
 from django.core.checks import Error, Tags, register
 
 from forecaster.lib.crypto import KeyConfigError, key_file_path, load_keys
+from forecaster.lib.private_files import loose_modes, sqlite_files
 
 
 @register(Tags.security, deploy=True)
@@ -35,6 +37,34 @@ def encryption_key_check(app_configs, **kwargs):
                 f"The encryption key is not usable: {exc}.",
                 hint="Restore the key file from your backup, or set FORECASTER_ENCRYPTION_KEY.",
                 id="forecaster.E001",
+            )
+        )
+    return errors
+
+
+def private_paths() -> list:
+    """The data directory, the SQLite database files and the key files in it."""
+    from pathlib import Path
+
+    data_dir = Path(settings.DATA_DIR)
+    paths = [data_dir, data_dir / "django_secret_key", key_file_path()]
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3" and str(db["NAME"]) != ":memory:":
+        paths += sqlite_files(Path(db["NAME"]))
+    return paths
+
+
+@register(Tags.security, deploy=True)
+def private_files_check(app_configs, **kwargs):
+    """forecaster.E003: the data directory is 0700 and its database and key files 0600."""
+    errors = []
+    for path, mode in loose_modes(private_paths()):
+        errors.append(
+            Error(
+                f"{path} has mode {mode:04o}: other users of this machine can read it "
+                "(the database holds session keys, the key files the encryption key).",
+                hint=f"Run: chmod {'700' if path.is_dir() else '600'} {path}",
+                id="forecaster.E003",
             )
         )
     return errors

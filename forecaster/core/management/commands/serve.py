@@ -16,13 +16,19 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from forecaster.core.checks import private_paths
+from forecaster.core.server import WebServer
+from forecaster.lib.private_files import tighten
+
 
 class Command(BaseCommand):
     help = "Migrate the database, then run the web UI, the background worker and the scheduler."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
-        parser.add_argument("--port", type=int, default=8000, help="Port to listen on.")
+        parser.add_argument(
+            "--port", type=int, default=8000, help="Port to listen on (0: any free port, printed at start)."
+        )
         parser.add_argument("--threads", type=int, default=8, help="Web server threads.")
         parser.add_argument(
             "--no-worker",
@@ -32,11 +38,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host: str, port: int, threads: int, no_worker: bool, **options):
-        from waitress import create_server
-
         from forecaster.wsgi import application
 
         call_command("migrate", interactive=False, verbosity=0)
+        for path in tighten(private_paths()):
+            self.stderr.write(f"Made {path} private to this user (it was readable by others).")
         errors = call_command("check", deploy=True, fail_level="ERROR", verbosity=0)
         del errors
         # Runs a killed process left "running" are interrupted (and resumable), not shown as live.
@@ -68,35 +74,33 @@ class Command(BaseCommand):
                 threading.Thread(target=scheduler, args=(stop,), daemon=True, name="scheduler").start()
 
         try:
-            server = create_server(application, host=host, port=port, threads=threads, ident="forecaster")
+            server = WebServer(application, host=host, port=port, threads=threads)
         except OSError as exc:
             for child in children:
                 child.terminate()
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
         def shutdown(signum, frame):
-            stop.set()
-            server.close()
+            stop.set()  # the server loop notices within a second and closes every connection
 
         signal.signal(signal.SIGTERM, shutdown)
         signal.signal(signal.SIGINT, shutdown)
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
-        self.stdout.write(f"Commitment Forecaster is running at http://{shown}:{port}/")
+        self.stdout.write(f"Commitment Forecaster is running at http://{shown}:{server.port}/")
         self.stdout.write(f"Data directory: {settings.DATA_DIR}. Press Ctrl-C to stop.")
         self.stdout.flush()
         try:
-            server.run()
-        except (OSError, ValueError):
-            pass  # closing the server from the signal handler ends run() this way
+            server.serve_until(stop)
         finally:
             stop.set()
             for child in children:
                 child.terminate()
             for child in children:
                 try:
-                    child.wait(timeout=20)
+                    child.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     child.kill()
+                    child.wait()
             self.stdout.write("Stopped.")
 
 
