@@ -12,9 +12,26 @@ from forecaster.lib.crypto import KeyConfigError, key_file_path, load_keys
 from forecaster.lib.private_files import loose_modes, sqlite_files
 
 
-@register(Tags.security, deploy=True)
+@register(Tags.security)
 def encryption_key_check(app_configs, **kwargs):
-    """forecaster.E001: the encryption key must be readable and not world-readable."""
+    """forecaster.E001: the encryption key is configured and usable (checked by every command)."""
+    try:
+        load_keys(create=True)
+    except KeyConfigError as exc:
+        return [
+            Error(
+                f"The encryption key is not usable: {exc}.",
+                hint="Restore the key file from your backup, or set FORECASTER_ENCRYPTION_KEY "
+                "(see README, Configuration). A missing key file is created on first start.",
+                id="forecaster.E001",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def encryption_key_mode_check(app_configs, **kwargs):
+    """forecaster.E002: the key file must not be readable by other users."""
     errors = []
     if os.environ.get("FORECASTER_ENCRYPTION_KEY"):
         return errors
@@ -29,16 +46,6 @@ def encryption_key_check(app_configs, **kwargs):
                     id="forecaster.E002",
                 )
             )
-    try:
-        load_keys(create=True)
-    except KeyConfigError as exc:
-        errors.append(
-            Error(
-                f"The encryption key is not usable: {exc}.",
-                hint="Restore the key file from your backup, or set FORECASTER_ENCRYPTION_KEY.",
-                id="forecaster.E001",
-            )
-        )
     return errors
 
 

@@ -8,7 +8,7 @@
 Tokens look like ``v1:<key id>:<base64 nonce+ciphertext>``. The ``context`` is bound to the
 token as associated data, so a token copied to another row fails to decrypt instead of
 silently lending its secret. Keys live outside the database: in ``FORECASTER_ENCRYPTION_KEY``
-(``kid:base64key`` items, comma-separated, newest first), in the file named by
+(``kid:base64key`` items or bare base64 keys, comma-separated, newest first), in the file named by
 ``FORECASTER_ENCRYPTION_KEY_FILE``, or in ``<data dir>/encryption_keys`` (generated on first
 use with mode 0600, one ``kid base64key`` per line, newest first). Older keys stay readable,
 which is what key rotation needs.
@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,23 +45,37 @@ def new_key_line() -> str:
     return f"{kid} {base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()}"
 
 
-def parse_keys(text: str, *, separator: str = "\n") -> list[tuple[str, bytes]]:
-    """Parse key items (``kid base64key`` or ``kid:base64key``), newest first."""
+_KID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+
+
+def parse_keys(text: str, *, separator: str = "\n", source: str = "the key file") -> list[tuple[str, bytes]]:
+    """Parse key items, newest first: ``kid base64key``, ``kid:base64key`` or a bare base64 key
+    (its id is then derived from the key). Error messages never repeat any part of an item:
+    a mistyped line may be a key."""
     keys: list[tuple[str, bytes]] = []
-    for raw in text.split(separator):
+    for number, raw in enumerate(text.split(separator), start=1):
         item = raw.strip()
         if not item or item.startswith("#"):
             continue
         kid, _, b64 = item.replace(":", " ", 1).partition(" ")
+        if not b64.strip():  # a bare key
+            kid, b64 = "", kid
+        elif not _KID.match(kid):
+            raise KeyConfigError(
+                f"item {number} of {source}: the key id before the key must be 1–16 letters, digits, - or _"
+            )
         try:
             key = base64.b64decode(b64.strip(), validate=True)
         except (binascii.Error, ValueError):
-            raise KeyConfigError(f"encryption key {kid!r} is not valid base64") from None
+            raise KeyConfigError(f"item {number} of {source} is not a base64-encoded key") from None
         if len(key) != 32:
-            raise KeyConfigError(f"encryption key {kid!r} must be 32 bytes (AES-256)")
-        keys.append((kid, key))
+            raise KeyConfigError(
+                f"item {number} of {source} must be a 32-byte (AES-256) key in base64; "
+                f"it has {len(key)} bytes"
+            )
+        keys.append((kid or "k" + hashlib.sha256(key).hexdigest()[:8], key))
     if not keys:
-        raise KeyConfigError("no encryption key configured")
+        raise KeyConfigError(f"{source} holds no encryption key")
     return keys
 
 
@@ -75,7 +91,7 @@ def load_keys(*, create: bool = True) -> list[tuple[str, bytes]]:
     """The configured keys, newest first; creates the key file on first use if allowed."""
     env = os.environ.get("FORECASTER_ENCRYPTION_KEY")
     if env:
-        return parse_keys(env, separator=",")
+        return parse_keys(env, separator=",", source="FORECASTER_ENCRYPTION_KEY")
     path = key_file_path()
     if not path.exists():
         if not create:
@@ -89,7 +105,7 @@ def load_keys(*, create: bool = True) -> list[tuple[str, bytes]]:
             with os.fdopen(fd, "w") as fh:
                 fh.write(new_key_line() + "\n")
     try:
-        return parse_keys(path.read_text())
+        return parse_keys(path.read_text(errors="replace"), source=f"the key file {path}")
     except OSError as exc:
         raise KeyConfigError(f"cannot read key file {path}: {exc.strerror}") from None
 

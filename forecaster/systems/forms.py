@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
+from forecaster.lib.crypto import KeyConfigError, load_keys
 from forecaster.lib.http import address_verdict
 from forecaster.systems.models import AccountingSystem
 
@@ -340,6 +341,18 @@ class SystemForm(forms.ModelForm):
             raise forms.ValidationError(_("Enter the API secret."), code="required")
         if any(c.isspace() for c in secret):
             raise forms.ValidationError(_("The secret cannot contain spaces."))
+        if secret:
+            try:
+                load_keys(create=True)
+            except KeyConfigError as exc:
+                raise forms.ValidationError(
+                    _(
+                        "The secret cannot be stored: the encryption key is not usable (%(reason)s). "
+                        "Restore the key file or fix FORECASTER_ENCRYPTION_KEY, then save again."
+                    ),
+                    code="key",
+                    params={"reason": str(exc)},
+                ) from None
         return secret
 
     def clean_exchange_rate(self) -> Decimal:
