@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+import unicodedata
 from datetime import timedelta
 
 from django import forms
@@ -10,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from forecaster.accounts.models import LoginFailure
 
@@ -18,37 +21,61 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-class ThrottledLoginForm(AuthenticationForm):
-    """Django's login form, refusing attempts after too many recent failures."""
+def canonical_username(name: str) -> str:
+    """The form of a user name that identifies one account: NFKC-normalised (as Django does
+    when it stores and authenticates a name) and case-folded, so ``ｖictim``, ``𝐯ictim`` and
+    ``Victim`` all mean ``victim``."""
+    return unicodedata.normalize("NFKC", name or "").strip().casefold()
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": _(
-            "Too many failed logins. For your safety, login is paused for this account and "
-            "address; try again in %(minutes)d minutes."
-        ),
-    }
+
+def username_taken(name: str) -> bool:
+    """True when a user whose name means the same as ``name`` exists (see ``canonical_username``)."""
+    wanted = canonical_username(name)
+    names = get_user_model().objects.values_list("username", flat=True)
+    return any(canonical_username(existing) == wanted for existing in names.iterator())
+
+
+class ThrottledLoginForm(AuthenticationForm):
+    """Django's login form, refusing attempts after too many recent failures.
+
+    The throttle counts per canonical user name and per address. Each attempt first records
+    itself as a failure and then counts: the attempts racing each other all see one another,
+    so no more than the limit ever reach the password check. A successful attempt removes its
+    record again.
+    """
 
     def clean(self):
-        username = (self.data.get("username") or "").strip()
+        username = canonical_username(self.data.get("username") or "")[:150]
         ip = client_ip(self.request) if self.request else None
         window = timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-        since = timezone.now() - window
+        now = timezone.now()
+        since = now - window
+        attempt = LoginFailure.objects.create(username=username, ip=ip)
         recent = LoginFailure.objects.filter(at__gte=since)
-        by_user = recent.filter(username__iexact=username).count() if username else 0
-        by_ip = recent.filter(ip=ip).count() if ip else 0
-        if max(by_user, by_ip) >= settings.LOGIN_FAILURE_LIMIT:
+        by_user = recent.filter(username=username) if username else recent.none()
+        by_ip = recent.filter(ip=ip) if ip else recent.none()
+        if max(by_user.count(), by_ip.count()) > settings.LOGIN_FAILURE_LIMIT:
+            attempt.delete()  # a refused attempt checked no password: it does not extend the pause
+            oldest = (by_user | by_ip).order_by("at").values_list("at", flat=True).first() or now
+            minutes = max(1, math.ceil((oldest + window - now).total_seconds() / 60))
             raise forms.ValidationError(
-                self.error_messages["throttled"],
+                ngettext(
+                    "Too many failed logins. For your safety, login is paused for this account "
+                    "and address; try again in %(minutes)d minute.",
+                    "Too many failed logins. For your safety, login is paused for this account "
+                    "and address; try again in %(minutes)d minutes.",
+                    minutes,
+                ),
                 code="throttled",
-                params={"minutes": max(1, window.seconds // 60)},
+                params={"minutes": minutes},
             )
         try:
-            return super().clean()
+            cleaned = super().clean()
         except forms.ValidationError:
-            LoginFailure.objects.create(username=username[:150], ip=ip)
             LoginFailure.objects.filter(at__lt=since).filter(Q(username=username) | Q(ip=ip)).delete()
             raise
+        attempt.delete()
+        return cleaned
 
 
 class AdminCreationForm(forms.Form):
@@ -86,8 +113,8 @@ class AdminCreationForm(forms.Form):
             self.fields["role"].widget = forms.HiddenInput()
 
     def clean_username(self) -> str:
-        username = self.cleaned_data["username"].strip()
-        if get_user_model().objects.filter(username__iexact=username).exists():
+        username = get_user_model().normalize_username(self.cleaned_data["username"].strip())
+        if username_taken(username):
             raise forms.ValidationError(_("A user with this name already exists."))
         return username
 

@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from forecaster.accounts.forms import username_taken
+
 
 class Command(BaseCommand):
     help = "Create an administrator account. The password is read from a hidden prompt or stdin."
@@ -21,7 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, username: str, email: str, viewer: bool, **options):
         User = get_user_model()
-        if User.objects.filter(username__iexact=username).exists():
+        username = User.normalize_username(username.strip())
+        if username_taken(username):
             raise CommandError(f"a user named {username!r} already exists")
         stdin = options.get("stdin") or sys.stdin
         if stdin.isatty():
