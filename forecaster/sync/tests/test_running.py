@@ -252,7 +252,7 @@ def test_progress_fragment_polls_while_a_sync_runs(admin_client, system):
     )
     response = admin_client.get(f"/sync/{system.pk}/controls/")
     body = response.content.decode()
-    assert 'hx-trigger="every 2s"' in body and "step 3 of 12" in body and "width: 25%" in body
+    assert 'hx-trigger="every 2s"' in body and "step 3 of 12" in body and 'value="25"' in body
     admin_client.get(f"/sync/{system.pk}/")
     second = csrf_post(
         admin_client, f"/sync/{system.pk}/start/", {"mode": "incremental"}, HTTP_HX_REQUEST="true"
