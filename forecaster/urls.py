@@ -19,3 +19,6 @@ urlpatterns = [
     path("language/", include("forecaster.language.urls")),
     path("documents/", include("forecaster.documents.urls")),
 ]
+
+# An unusable database (locked, full) answers 503 with the reason, JSON on the API.
+handler500 = "forecaster.core.views.server_error"

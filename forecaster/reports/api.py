@@ -10,9 +10,11 @@ an unknown system), never 5xx.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import wraps
 
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -46,6 +48,48 @@ def _token_from(request: HttpRequest) -> ApiToken | None:
     return ApiToken.objects.filter(token_hash=hash_token(value), revoked_at=None).first()
 
 
+def _last_used_is_stale(token: ApiToken) -> bool:
+    return token.last_used_at is None or token.last_used_at < timezone.now() - LAST_USED_RESOLUTION
+
+
+def touch_token(pk: int) -> bool:
+    """Record that token ``pk`` was used, best-effort: gives up at once when the database is
+    locked (True when it was written)."""
+    now = timezone.now()
+    stale = ApiToken.objects.filter(pk=pk).filter(
+        Q(last_used_at=None) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+    )
+    try:
+        with short_lock_wait():
+            stale.update(last_used_at=now)
+    except DatabaseError:
+        return False
+    return True
+
+
+@contextmanager
+def short_lock_wait(milliseconds: int = 100):
+    """Run the block's statements with a lock wait of ``milliseconds`` instead of the usual
+    busy timeout (SQLite's busy_timeout, PostgreSQL's lock_timeout)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA busy_timeout")
+            usual = int(cursor.fetchone()[0])
+            cursor.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA busy_timeout = {usual}")
+    elif connection.vendor == "postgresql":
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = {int(milliseconds)}")
+            yield
+    else:
+        yield
+
+
 def api_view(require_token: bool = True):
     """GET/HEAD only, JSON errors, and (by default) a live bearer token."""
 
@@ -63,12 +107,12 @@ def api_view(require_token: bool = True):
                         "a valid API token is required: Authorization: Bearer <token>",
                         **{"WWW-Authenticate": 'Bearer realm="forecaster"'},
                     )
-                now = timezone.now()
-                ApiToken.objects.filter(pk=token.pk).filter(
-                    Q(last_used_at=None) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
-                ).update(last_used_at=now)
             response = view(request, *args, **kwargs)
             response["Cache-Control"] = "no-store"
+            if require_token and _last_used_is_stale(token):
+                # After the answer is sent, and only if the database is free: a read never
+                # waits for (or fails on) a write lock held by a sync or another program.
+                response._resource_closers.append(lambda: touch_token(token.pk))
             return response
 
         return wrapper
