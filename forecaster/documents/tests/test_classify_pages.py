@@ -141,6 +141,8 @@ def test_a_single_upload_from_a_counterparty_goes_on_to_filing_it(admin_client, 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     party = Counterparty.objects.create(company_name="Datacenter One")
+    profile = admin_client.get(f"/costs/counterparties/{party.pk}/").content.decode()
+    assert f"/documents/upload/?counterparty={party.pk}" in profile
     pdf = SimpleUploadedFile("inv.pdf", make_pdf("Invoice 9"), content_type="application/pdf")
     r = csrf_post(admin_client, "/documents/upload/", {"files": [pdf], "counterparty": party.pk})
     doc = Document.objects.get()
