@@ -1,35 +1,23 @@
-"""Every page requires login, except the login page, static files and first-run setup."""
+"""Every view requires login unless it is marked with Django's ``login_not_required``.
+
+Django's own ``LoginRequiredMiddleware`` does the work; the public views carry the decorator:
+login and first-run setup, the language switcher (on the login page), ``/healthz``, the
+favicon, the token-authenticated JSON API (``forecaster.reports.api.api_view``) and the
+iCalendar feed (its secret URL is its authentication). Static files never reach a view
+(WhiteNoise answers them first).
+"""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.http import JsonResponse
-
-PUBLIC_PREFIXES = (
-    "/accounts/login/",
-    "/accounts/setup/",
-    "/language/",  # the language switcher on the login page
-    "/favicon.ico",
-    "/" + settings.STATIC_URL.lstrip("/"),
-)
+from django.contrib.auth import middleware
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 
-class LoginRequiredMiddleware:
-    """Redirect anonymous visitors to login; the JSON API answers 401 instead."""
+class LoginRequiredMiddleware(middleware.LoginRequiredMiddleware):
+    """Django's middleware, except that an htmx request gets 401 JSON instead of a redirect
+    (htmx would otherwise swap the login page into a fragment of the page)."""
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        path = request.path_info
-        if request.user.is_authenticated or path.startswith(PUBLIC_PREFIXES):
-            return self.get_response(request)
-        if path.startswith("/api/"):
-            # The API authenticates with tokens in its own views; let them decide.
-            return self.get_response(request)
-        if path.startswith("/healthz"):
-            return self.get_response(request)
+    def handle_no_permission(self, request: HttpRequest, view_func: object) -> HttpResponse:
         if request.headers.get("HX-Request"):
             return JsonResponse({"error": "login required"}, status=401)
-        return redirect_to_login(request.get_full_path())
+        return super().handle_no_permission(request, view_func)

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -14,6 +16,7 @@ from forecaster.accounts.forms import AdminCreationForm, ThrottledLoginForm
 from forecaster.accounts.roles import admin_required, no_users_yet
 
 
+@method_decorator(login_not_required, name="dispatch")
 class ForecasterLoginView(LoginView):
     form_class = ThrottledLoginForm
     template_name = "accounts/login.html"
@@ -25,6 +28,7 @@ class ForecasterLoginView(LoginView):
         return super().dispatch(request, *args, **kwargs)
 
 
+@login_not_required
 @sensitive_post_parameters("password1", "password2")
 def setup(request):
     """First start: create the administrator account. Closed once any user exists."""

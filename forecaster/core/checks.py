@@ -7,8 +7,10 @@ import stat
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
 
 from forecaster.lib.crypto import KeyConfigError, key_file_path, load_keys
+from forecaster.lib.env import time_of_day
 from forecaster.lib.private_files import loose_modes, sqlite_files
 
 
@@ -75,3 +77,21 @@ def private_files_check(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register()
+def auto_sync_time_check(app_configs, **kwargs):
+    """forecaster.E004: the daily sync time is a time of day (checked by every command, so a
+    typo stops ``serve`` at start instead of failing the scheduler at night)."""
+    try:
+        time_of_day("FORECASTER_AUTO_SYNC_TIME", settings.AUTO_SYNC_TIME)
+    except ImproperlyConfigured as exc:
+        return [
+            Error(
+                str(exc),
+                hint="Set FORECASTER_AUTO_SYNC_TIME to the server-local time of the daily sync, "
+                "for example 03:30, or leave it unset for 03:30.",
+                id="forecaster.E004",
+            )
+        ]
+    return []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 RETRY_AFTER_SECONDS = 30
 
 
+@login_not_required
 def healthz(request):
     """Liveness for process supervisors: 200 ``ok`` when the database really answers.
 
@@ -42,6 +44,7 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+@login_not_required
 def favicon(request):
     """Browsers and tools that ignore ``<link rel="icon">`` ask for /favicon.ico."""
     return redirect(static("img/favicon.svg"))

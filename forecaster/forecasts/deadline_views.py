@@ -7,6 +7,7 @@ import json
 import secrets
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -116,6 +117,7 @@ def feed_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("forecasts:deadlines")
 
 
+@login_not_required  # the secret URL is the authentication
 @require_GET
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The iCalendar feed behind a secret URL (no login: calendar apps cannot log in)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_POST
 from forecaster.language.models import UserLanguage
 
 
+@login_not_required  # also on the login page
 @require_POST
 def set_language(request):
     """Store the chosen language for the signed-in user (and in a cookie), then go back."""

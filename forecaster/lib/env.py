@@ -11,6 +11,7 @@ that behaves oddly later.
 from __future__ import annotations
 
 import os
+from datetime import time
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -49,6 +50,20 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {value}")
     return value
+
+
+def time_of_day(name: str, raw: str) -> time:
+    """``raw`` as a time of day written ``HH:MM``; anything else raises ``ImproperlyConfigured``
+    naming the variable ``name``.
+
+        >>> time_of_day("X_AT", "03:30")
+        datetime.time(3, 30)
+    """
+    try:
+        hours, minutes = str(raw).strip().split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be HH:MM (e.g. 03:30); got {raw!r}") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from functools import wraps
 
+from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
@@ -94,6 +95,7 @@ def api_view(require_token: bool = True):
     """GET/HEAD only, JSON errors, and (by default) a live bearer token."""
 
     def decorate(view):
+        @login_not_required  # the token is the authentication, not the session
         @csrf_exempt  # read-only and token-authenticated: no cookies, so no CSRF exposure
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):

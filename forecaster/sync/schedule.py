@@ -22,10 +22,10 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import close_old_connections
 from django.utils import timezone
 
+from forecaster.lib.env import time_of_day
 from forecaster.sync.models import SyncRun
 from forecaster.systems.models import AccountingSystem
 
@@ -41,15 +41,9 @@ _RECONCILE_SLACK = timedelta(hours=2)
 
 
 def sync_time() -> time:
-    """``settings.AUTO_SYNC_TIME`` (HH:MM, server local time) as a ``time``."""
-    raw = str(settings.AUTO_SYNC_TIME).strip()
-    try:
-        hours, minutes = raw.split(":")
-        return time(int(hours), int(minutes))
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"FORECASTER_AUTO_SYNC_TIME must be HH:MM (e.g. 03:30); got {raw!r}"
-        ) from None
+    """``settings.AUTO_SYNC_TIME`` (HH:MM, server local time) as a ``time`` (checked at start-up:
+    ``forecaster.E004``)."""
+    return time_of_day("FORECASTER_AUTO_SYNC_TIME", settings.AUTO_SYNC_TIME)
 
 
 def next_occurrence(now: datetime, at: time | None = None) -> datetime:
