@@ -124,12 +124,15 @@ class DatasetSpec:
     partial_refunds: int = 0  # paid invoices with part of the payment refunded (stay Paid)
     full_refunds: int = 0  # paid invoices refunded in full (status Refunded)
     chargebacks: int = 0  # paid invoices whose payment was reversed (status Collections)
+    # Unpaid invoices issued in the last 30 days and due 1 to 6 months after ``today`` (renewals
+    # invoiced ahead): the pipeline a forecast adds. Drawn from their own random stream.
+    unpaid_ahead: int = 0
 
     def __post_init__(self) -> None:
         if self.invoices < 0 or self.orphans < 0:
             raise ValueError("invoices and orphans must not be negative")
         cases = (self.deposits, self.mass_payments, self.partial_refunds, self.full_refunds, self.chargebacks)
-        if min(cases) < 0:
+        if min(cases) < 0 or self.unpaid_ahead < 0:
             raise ValueError("the numbers of money cases must not be negative")
         if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
             raise ValueError(f"currency must be a three-letter upper-case code, not {self.currency!r}")
@@ -544,6 +547,19 @@ class SandboxState:
                         add((_period(t.secs // 86400, by), currency), -back_net, -(back - back_net))
         return out
 
+    def pipeline_truth(self, since: date) -> dict[tuple[str, str], Decimal]:
+        """Net (subtotal) of the Unpaid invoices GetInvoices returns that are due on or after
+        ``since``, per ``(due month "YYYY-MM", currency)``: what a sync's pipeline must hold."""
+        out: dict[tuple[str, str], Decimal] = {}
+        first = _day(since)
+        with self.lock:
+            for row in range(len(self.id)):
+                if self.status[row] != UNPAID or self.duedate[row] < first or not self.is_visible(row):
+                    continue
+                key = (_period(self.duedate[row], "month"), self.clients[self.userid[row]].currency.code)
+                out[key] = out.get(key, Decimal("0.00")) + self.subtotal[row] * Decimal("0.01")
+        return out
+
     def _expected(self, row: int) -> dict:
         client = self.clients[self.userid[row]]
         cents = Decimal("0.01")
@@ -859,6 +875,7 @@ class SandboxState:
         paymentmethod: str = "banktransfer",
         paid_at: datetime | None = None,
         from_credit: bool = False,
+        due_date: date | None = None,
     ) -> int:
         """Create an invoice with the next id (above every existing one); returns its id.
 
@@ -866,6 +883,7 @@ class SandboxState:
         credit``. A ``"Paid"`` status is applied through :meth:`pay` (at ``paid_at``, or now),
         so it gets a ``datepaid`` and an invoicenum. ``from_credit`` pays it wholly from client
         credit: ``credit`` = the gross amount, ``total`` 0, and no payment transaction.
+        ``due_date`` defaults to a week after the invoice date.
         """
         with self.lock:
             if userid is None:
@@ -880,7 +898,8 @@ class SandboxState:
             if notes not in self.note_texts:
                 self.note_texts.append(notes)
             row = self._append(
-                id=(self.id[-1] + 1) if len(self.id) else 1, userid=userid, day=day, due=day + 7,
+                id=(self.id[-1] + 1) if len(self.id) else 1, userid=userid, day=day,
+                due=day + 7 if due_date is None else _day(due_date),
                 status=_DELETED, paid=0, capture=0, refunded=0, cancelled=0, created=now,
                 updated=now, subtotal=sub, credit=cred, tax=tax, tax2=tax2,
                 total=sub + tax + tax2 - cred, taxrate=r1, taxrate2=r2,
@@ -1013,7 +1032,23 @@ def generate(spec: DatasetSpec) -> SandboxState:
     s._next_tx = EXTRA_TX_IDS + (s.id[-1] if count else 0)
     if any((spec.deposits, spec.mass_payments, spec.partial_refunds, spec.full_refunds, spec.chargebacks)):
         _add_money_cases(s, random.Random(f"forecaster-sandbox-cases:{spec.seed}"))
+    if spec.unpaid_ahead:
+        _add_unpaid_ahead(s, random.Random(f"forecaster-sandbox-ahead:{spec.seed}"))
     return s
+
+
+def _add_unpaid_ahead(state: SandboxState, rng: random.Random) -> None:
+    """``unpaid_ahead`` Unpaid invoices issued in the last 30 days, due 1 to 6 months ahead."""
+    clients = list(state.clients)
+    today = state.today_day
+    for _ in range(state.spec.unpaid_ahead):
+        userid = rng.choice(clients)
+        (r1, r2), _pay = state._client_profiles[clients.index(userid)]
+        state.add_invoice(
+            userid=userid, subtotal=money(_PRICES[rng.randrange(len(_PRICES))]), taxrate=rate(r1),
+            taxrate2=rate(r2), invoice_date=_as_date(today - rng.randrange(30)),
+            due_date=_as_date(today + 30 * (1 + rng.randrange(6)) + rng.randrange(30)),
+        )  # fmt: skip
 
 
 def _add_money_cases(state: SandboxState, rng: random.Random) -> None:

@@ -166,6 +166,14 @@ class RequestLog:
         wanted = "".join(ch for ch in action.lower() if ch.isalnum())
         return sum(1 for r in self.records if r.action == wanted)
 
+    def count_status(self, status: str) -> int:
+        """How many recorded GetInvoices calls asked for ``status`` (e.g. ``"Unpaid"``)."""
+        return sum(
+            1
+            for r in self.records
+            if r.action == "getinvoices" and r.params.get("status", "").lower() == status.lower()
+        )
+
     def clear(self) -> None:
         """Forget all records and restart the count (and so the every-k-th faults) at 0."""
         with self._lock:

@@ -26,6 +26,7 @@ import ssl
 import sys
 import threading
 import time
+from datetime import date
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
@@ -202,6 +203,11 @@ class SandboxServer:
         """Revenue by the product's definition per (period, currency): ``(net, tax)``; see
         ``SandboxState.revenue_truth``."""
         return self.state.revenue_truth(basis, by)
+
+    def pipeline_truth(self, since: date) -> dict:
+        """Net of the Unpaid invoices due from ``since`` on, per (due month, currency); see
+        ``SandboxState.pipeline_truth``."""
+        return self.state.pipeline_truth(since)
 
     def unban(self, ip: str | None = None) -> None:
         """Lift the failed-login ban of ``ip`` (or of every IP)."""

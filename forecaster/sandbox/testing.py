@@ -36,16 +36,17 @@ Both give a :class:`~forecaster.sandbox.server.SandboxServer`, already serving:
     (e.g. ``faults.churn(pay=2, refund=2)``), ``reset()``.
 ``requests``
     the log (:class:`~forecaster.sandbox.faults.RequestLog`): ``count``, ``records``,
-    ``count_action(name)``, ``clear()``.
+    ``count_action(name)``, ``count_status(status)``, ``clear()``.
 ``policy``
     access rules (:class:`~forecaster.sandbox.api.AccessPolicy`), mutable: e.g.
     ``sb.policy.allowed_ips = set()`` makes the next call fail with ``Invalid IP 127.0.0.1``;
     ``sb.policy.permissions = set()`` makes it fail with ``Invalid Permissions``.
 ``unban(ip=None)``
     lift the ban that three failed logins cause.
-``cash(by="month")``, ``revenue_truth(basis="invoice", by="month")``
-    the sandbox's own truth: money received minus returned per (period, currency), and
-    revenue by the product's definition per (period, currency) as ``(net, tax)``.
+``cash(by="month")``, ``revenue_truth(basis="invoice", by="month")``, ``pipeline_truth(since)``
+    the sandbox's own truth: money received minus returned per (period, currency),
+    revenue by the product's definition per (period, currency) as ``(net, tax)``, and the net
+    of the Unpaid invoices due from ``since`` on per (due month, currency).
 
 The dataset is generated in the test's process (about 7 s per million invoices); for
 benchmarks that measure memory, run ``forecaster sandbox`` as a separate process instead.
@@ -88,6 +89,7 @@ def running_sandbox(
     partial_refunds: int = 0,
     full_refunds: int = 0,
     chargebacks: int = 0,
+    unpaid_ahead: int = 0,
     ignore_orderby: bool = False,
     page_cap: int | None = None,
     malformed_utf8_invoices: Iterable[int] = (),
@@ -98,7 +100,8 @@ def running_sandbox(
     actions the API role allows; ``tls`` (an ``ssl.SSLContext`` with a certificate loaded)
     serves HTTPS, e.g. with a self-signed certificate to test TLS verification.
     ``deposits``, ``mass_payments``, ``partial_refunds``, ``full_refunds``, ``chargebacks``
-    add those money cases; ``ignore_orderby`` answers like WHMCS before 7.7; ``page_cap``
+    add those money cases; ``unpaid_ahead`` adds Unpaid invoices due 1 to 6 months after
+    ``today`` (the forecast's pipeline); ``ignore_orderby`` answers like WHMCS before 7.7; ``page_cap``
     caps the rows per page; ``malformed_utf8_invoices`` gives those invoices' clients a record
     that JSON cannot encode (see the sandbox README).
     """
@@ -107,7 +110,7 @@ def running_sandbox(
             invoices=invoices, seed=seed, currency=currency,
             mixed_currencies=mixed_currencies, orphans=orphans, today=today,
             deposits=deposits, mass_payments=mass_payments, partial_refunds=partial_refunds,
-            full_refunds=full_refunds, chargebacks=chargebacks,
+            full_refunds=full_refunds, chargebacks=chargebacks, unpaid_ahead=unpaid_ahead,
         )
     )  # fmt: skip
     for invoice_id in malformed_utf8_invoices:

@@ -177,3 +177,29 @@ class QuarantinedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system_id}:{self.whmcs_id}: {self.error}"
+
+
+class UnpaidInvoice(models.Model):
+    """One Unpaid invoice already issued and due from the sync's month on: the pipeline the
+    revenue forecast adds. Amounts, currency and dates only — no invoice id, number or client.
+
+    Each successful sync replaces a system's rows as a whole, so an invoice paid, cancelled or
+    deleted in WHMCS leaves the pipeline with the next sync. ``net_base`` is the subtotal in the
+    base currency at the rate of the invoice date (the same money rule as a paid invoice).
+    """
+
+    system = models.ForeignKey(AccountingSystem, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(help_text=_("Invoice date."))
+    due_date = models.DateField(help_text=_("The date the invoice is due."))
+    currency = models.CharField(max_length=8, blank=True)
+    subtotal = models.DecimalField(max_digits=16, decimal_places=2)
+    tax = models.DecimalField(max_digits=16, decimal_places=2)
+    total = models.DecimalField(max_digits=16, decimal_places=2)
+    rate = models.DecimalField(max_digits=18, decimal_places=6)
+    net_base = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["system", "due_date"], name="unpaid_sys_due")]
+
+    def __str__(self) -> str:
+        return f"{self.system_id}: due {self.due_date}"

@@ -39,7 +39,8 @@ Sync (cheap, incremental)
     2. Prove the older part: with ``Lb`` local invoices below ``b``, ask for the two rows at
        ascending positions ``Lb-1`` and ``Lb``. They must be our highest id below ``b`` and
        ``b`` itself; then the remote holds as many paid invoices below ``b`` as we do, up to the
-       same id. That is the whole "nothing new" sync: 2 requests (d new: ceil((d+1)/Step) + 1).
+       same id. That is the whole "nothing new" check: 2 requests (d new: ceil((d+1)/Step) + 1),
+       plus one for the pipeline below.
     3. Otherwise bisect with one-row requests (about log2(n)) for the first position where
        the remote id differs from ours, read one Step page from there, replace that id range,
        and check again — at most a few times, then fall back to a full sync (recorded in the
@@ -48,6 +49,12 @@ Sync (cheap, incremental)
     equal and escapes the cheap check; the daily schedule therefore runs a full reconciliation
     every ``FULL_RECONCILE_DAYS`` (reliability R10). If ``totalresults`` changes during a cheap
     sync it starts over once, then falls back to a full sync.
+
+Pipeline (every sync, after the paid invoices)
+    ``GetInvoices status=Unpaid orderby=duedate order=desc`` until a row is due before the
+    current month: the unpaid invoices already issued and due ahead, which the revenue forecast
+    adds. They replace the system's ``UnpaidInvoice`` rows as a whole. One request when fewer
+    than a Step are due ahead, so a "nothing new" Sync costs 3 requests.
 
 Removed invoices are deleted from ``Invoice`` (the product keeps only the paid set; the
 history of each run says how many left).
@@ -64,6 +71,7 @@ Where each part lives (one responsibility per module):
 ``switch``      the stage becomes the invoices in one transaction (R6)
 ``full``        the full sync's paging, drift handling and request ceiling
 ``cheap``       the cheap sync: newest windows, the proof, bisection repairs
+``pipeline``    the unpaid invoices due ahead (the forecast's pipeline)
 ==============  =================================================================
 """
 

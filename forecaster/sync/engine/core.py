@@ -6,7 +6,8 @@
 
 Each responsibility is a mixin in its own module: remote reads and prefetch
 (:mod:`.fetching`), stage rows and page commits (:mod:`.staging`), the switch (:mod:`.switch`),
-the full sync (:mod:`.full`) and the cheap sync (:mod:`.cheap`).
+the full sync (:mod:`.full`), the cheap sync (:mod:`.cheap`) and the unpaid pipeline
+(:mod:`.pipeline`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from forecaster.sync.engine.errors import SyncStopped
 from forecaster.sync.engine.fetching import Fetching
 from forecaster.sync.engine.full import FullSync
 from forecaster.sync.engine.heartbeat import Heartbeat
+from forecaster.sync.engine.pipeline import Pipeline
 from forecaster.sync.engine.staging import Staging, stage_rows_per_statement
 from forecaster.sync.engine.switch import Switching
 from forecaster.sync.models import SyncRun
@@ -50,7 +52,7 @@ class PageSource(Protocol):
     ) -> Any: ...
 
 
-class Engine(FullSync, CheapSync, Switching, Staging, Fetching):
+class Engine(FullSync, CheapSync, Switching, Staging, Fetching, Pipeline):
     """One run's work, as steps a test can drive: ``full_step()``, ``switch()``, ``incremental()``."""
 
     def __init__(

@@ -54,6 +54,7 @@ def run_sync(
             engine.full(resume=resume)
         else:
             engine.incremental()
+        engine.pipeline()  # the unpaid invoices due ahead, once the paid ones are exact
     except BaseException as exc:  # recorded below; KeyboardInterrupt included (CLI Ctrl-C)
         outcome = exc
     finally:

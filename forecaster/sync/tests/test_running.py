@@ -203,7 +203,7 @@ def test_cli_sync_prints_one_summary_line(system, sb):
     assert len(lines) == 1 and lines[0].startswith("Main WHMCS: Full sync done:")
     out = StringIO()
     call_command("sync", str(system.pk), stdout=out)
-    assert "Sync done: 0 new, 0 changed, 0 removed; 2 requests." in out.getvalue()
+    assert "Sync done: 0 new, 0 changed, 0 removed; 3 requests." in out.getvalue()
 
 
 @pytest.mark.django_db

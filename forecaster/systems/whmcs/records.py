@@ -145,6 +145,43 @@ def parse_invoice(raw: dict, tz: ZoneInfo | None = None) -> InvoiceRecord:
         raise BadRecord(whmcs_id, f"invoice could not be read ({type(exc).__name__})") from None
 
 
+@dataclass(slots=True)
+class UnpaidRecord:
+    """An Unpaid invoice as the forecast's pipeline keeps it: amounts, currency and dates only
+    (the id is read to deduplicate pages, never stored)."""
+
+    whmcs_id: int
+    date: date
+    due_date: date
+    subtotal: Decimal
+    tax: Decimal
+    tax2: Decimal
+    total: Decimal
+    currency: str
+
+
+def parse_unpaid(raw: object, tz: ZoneInfo | None = None) -> UnpaidRecord:
+    """Parse one GetInvoices ``status=Unpaid`` invoice by the same rules and bounds as a paid
+    one (:func:`parse_invoice`), plus its ``duedate``; raises :class:`BadRecord`."""
+    if not isinstance(raw, dict):
+        raise BadRecord(None, "invoice is not an object")
+    rec = parse_invoice(raw, tz)
+    try:
+        due = _date(raw.get("duedate"), "duedate")
+    except ValueError as exc:
+        raise BadRecord(rec.whmcs_id, str(exc)) from None
+    return UnpaidRecord(
+        whmcs_id=rec.whmcs_id,
+        date=rec.date,
+        due_date=due,
+        subtotal=rec.subtotal,
+        tax=rec.tax,
+        tax2=rec.tax2,
+        total=rec.total,
+        currency=rec.currency,
+    )
+
+
 def invoice_id(value: object) -> int | None:
     """The invoice id ``value`` as a stored id, or ``None`` when it is not one (a sync
     positions its pages by these ids, so an id out of range must not reach arithmetic).

@@ -70,6 +70,11 @@ class Command(BaseCommand):
             help="shorthand: N of each money case above (explicit options win)",
         )  # fmt: skip
         cases.add_argument(
+            "--unpaid-ahead", type=int, default=0, metavar="N",
+            help="add N Unpaid invoices issued in the last 30 days and due 1-6 months after --today "
+            "(the pipeline a forecast adds)",
+        )  # fmt: skip
+        cases.add_argument(
             "--malformed-utf8-invoice", type=int, action="append", default=[], metavar="ID",
             help="the client of invoice ID holds malformed UTF-8: every JSON page with its "
             "invoices answers 'Error generating JSON encoded response' (XML works); repeatable",
@@ -123,7 +128,7 @@ class Command(BaseCommand):
                 invoices=options["invoices"], seed=options["seed"],
                 currency=str(options["currency"]).upper(),
                 mixed_currencies=options["mixed_currencies"], orphans=options["orphans"],
-                today=options["today"], **{
+                today=options["today"], unpaid_ahead=options["unpaid_ahead"], **{
                     key: options[key] or options["all_cases"]
                     for key in ("deposits", "mass_payments", "partial_refunds", "full_refunds", "chargebacks")
                 },

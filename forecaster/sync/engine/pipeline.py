@@ -1,0 +1,135 @@
+"""The pipeline: WHMCS's Unpaid invoices already issued and due from this month on.
+
+After the paid invoices are exact, a sync reads ``GetInvoices status=Unpaid orderby=duedate
+order=desc`` (no permission beyond GetInvoices), ``Step`` rows a request, newest due date first,
+and stops at the first row due before the current month: a WHMCS with years of stale unpaid
+invoices costs no more than one with none. Nothing new costs one request (two when more than a
+Step of invoices are due ahead).
+
+Due dates are not unique, so a page boundary may split invoices due on the same day, and WHMCS
+does not promise the same order among them from one request to the next. The next page
+therefore starts at the first row of the last page's trailing same-day group: those positions
+hold exactly that group in any order, and rows are deduplicated by id (a group filling a
+whole page doubles the page instead).
+
+Records are read by the same rules and bounds as paid ones (:func:`parse_unpaid`); an unreadable
+one is quarantined (id and reason). The rows found replace the system's ``UnpaidInvoice`` rows
+as a whole, in one transaction that only a run still owning its claim commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from forecaster.lib.money import convert
+from forecaster.sync.engine.errors import ClaimLost, SyncFailed
+from forecaster.sync.models import SyncRun, UnpaidInvoice
+from forecaster.systems.whmcs.records import BadRecord, UnpaidRecord, parse_unpaid
+
+UNPAID = "Unpaid"
+# Bounds the pages one pipeline read may take, whatever the remote answers.
+MAX_PIPELINE_REQUESTS = 200
+
+
+def pipeline_start(today: date | None = None) -> date:
+    """The first due date the pipeline keeps: the first day of the current month."""
+    return (today or timezone.localdate()).replace(day=1)
+
+
+class Pipeline:
+    """``pipeline()`` (a mixin of the ``Engine``)."""
+
+    system: Any
+    run: SyncRun
+    client: Any
+    size: int
+    tz: Any
+    rates: Any
+    _quarantine: Any
+    _check_stop: Any
+    _progress: Any
+
+    def pipeline(self, since: date | None = None) -> None:
+        """Replace the system's pipeline with the Unpaid invoices due on or after ``since``
+        (default: the first day of the current month)."""
+        since = since or pipeline_start()
+        found, bad = self._read_unpaid(since)
+        rows = [self._unpaid_row(rec) for rec in found.values() if rec.due_date >= since]
+        with transaction.atomic():
+            UnpaidInvoice.objects.filter(system_id=self.system.pk).delete()
+            UnpaidInvoice.objects.bulk_create(rows, batch_size=1000)
+            quarantined = self._quarantine(list(bad.values()))
+            self.run.quarantined += quarantined
+            owned = SyncRun.objects.filter(pk=self.run.pk, status=SyncRun.Status.RUNNING).update(
+                quarantined=self.run.quarantined,
+                requests=self.client.requests_made,
+                heartbeat_at=timezone.now(),
+            )
+            if not owned:
+                raise ClaimLost()  # the run was taken for dead: the pipeline is rolled back
+        self._progress()
+
+    def _read_unpaid(self, since: date) -> tuple[dict[int, UnpaidRecord], dict[Any, BadRecord]]:
+        found: dict[int, UnpaidRecord] = {}
+        bad: dict[Any, BadRecord] = {}
+        offset, limit = 0, self.size
+        for _request in range(MAX_PIPELINE_REQUESTS):
+            self._check_stop()
+            page = self.client.get_invoices(
+                limitstart=offset, limitnum=limit, status=UNPAID, orderby="duedate", order="desc"
+            )
+            dues: list[date | None] = []
+            for item in page.records:
+                try:
+                    rec = parse_unpaid(item, self.tz)
+                except BadRecord as exc:
+                    dues.append(None)
+                    bad.setdefault(exc.whmcs_id if exc.whmcs_id is not None else object(), exc)
+                    continue
+                dues.append(rec.due_date)
+                if str(item.get("status", "")).strip().lower() == "unpaid":  # WHMCS filtered; be sure
+                    found[rec.whmcs_id] = rec
+            if len(page.records) < limit or not dues or any(d is not None and d < since for d in dues):
+                return found, bad
+            tied = _trailing_group(dues)
+            if tied == len(dues):
+                limit *= 2  # one due date fills the page: read it whole
+            else:
+                offset += len(dues) - tied
+        raise SyncFailed(
+            "WHMCS kept sending unpaid invoices due ahead without reaching an end; the pipeline "
+            "was not read.",
+            "Check that WHMCS answers GetInvoices correctly (ordered by due date); then sync again.",
+        )
+
+    def _unpaid_row(self, rec: UnpaidRecord) -> UnpaidInvoice:
+        """The pipeline row of ``rec``, converted by the same money rule as a paid invoice."""
+        rate = self.rates.rate(rec.currency, rec.date)
+        return UnpaidInvoice(
+            system_id=self.system.pk,
+            date=rec.date,
+            due_date=rec.due_date,
+            currency=rec.currency,
+            subtotal=rec.subtotal,
+            tax=rec.tax + rec.tax2,
+            total=rec.total,
+            rate=rate,
+            net_base=convert(rec.subtotal, rate),
+        )
+
+
+def _trailing_group(dues: list[date | None]) -> int:
+    """How many rows at the end of a page share its last due date (1 for an unreadable one)."""
+    last = dues[-1]
+    if last is None:
+        return 1
+    count = 0
+    for due in reversed(dues):
+        if due != last:
+            break
+        count += 1
+    return count
