@@ -309,7 +309,9 @@ def test_a_full_disk_fails_the_sync_and_loses_nothing(site):
 
 def test_a_full_disk_is_reported_in_one_line_and_frees_the_system(site):
     """The disk fills mid-sync: one line says so, nothing imported is lost, and the run is
-    recorded as failed (the small status write still fits), so the next sync may start."""
+    recorded as failed, so the next sync may start. Whether the small status write still fits
+    depends on where the last page's commit ended (a table more or less moves it): when even
+    that write failed, the run's process is gone and the next sync marks it interrupted."""
     with running_sandbox(invoices=INVOICES, seed=14) as sandbox:
         system_id = site.add_system(sandbox, step=STEP)
         site.sync(system_id, full=True).check_returncode()
@@ -319,5 +321,10 @@ def test_a_full_disk_is_reported_in_one_line_and_frees_the_system(site):
         assert "Traceback" not in err, f"expected a one-line reason, got:\n{err[-1500:]}"
         assert "disk" in err.lower(), err
         assert site.paid_copy(system_id) == before
-        assert site.dump()["runs"][-1]["status"] == "failed"
-        assert site.dump()["runs"][-1]["status"] != "running"
+        failed = site.dump()["runs"][-1]
+        if failed["status"] == "running":
+            site.sync(system_id).check_returncode()  # not blocked by the dead process's run
+            runs = {r["id"]: r for r in site.dump()["runs"]}
+            assert runs[failed["id"]]["status"] == "interrupted"
+        else:
+            assert failed["status"] == "failed"
