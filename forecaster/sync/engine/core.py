@@ -80,6 +80,8 @@ class Engine(FullSync, CheapSync, Switching, Staging, Fetching, Pipeline):
         self._adapt_date = connection.ops.adapt_datefield_value
         self._adapt_datetime = connection.ops.adapt_datetimefield_value
         self._plain_text = connection.vendor == "sqlite"
+        # PostgreSQL: new stage rows through COPY (psycopg's copy API).
+        self._copy = connection.vendor == "postgresql"
         self._rate_text: dict[str, tuple[str, bool, Decimal]] = {}
         self._stage_sql_cache: dict[int, str] = {}
         self._batch = stage_rows_per_statement()
