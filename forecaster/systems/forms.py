@@ -205,6 +205,21 @@ def same_whmcs(url: str, identifier: str, *, exclude: int | None = None) -> Acco
     return next((s for s in others if s.url.strip().rstrip("/").lower() == wanted), None)
 
 
+def whole_number_field(
+    label: str, initial: int, top: int, error: str, *, required: bool = True
+) -> forms.IntegerField:
+    """A whole number from 1 to ``top``, with one error message for every way it can be wrong."""
+    messages = dict.fromkeys(("invalid", "min_value", "max_value", "required"), error)
+    return forms.IntegerField(
+        label=label,
+        initial=initial,
+        min_value=1,
+        max_value=top,
+        required=required,
+        error_messages=messages,
+    )
+
+
 class SystemForm(forms.ModelForm):
     """Connection details of an accounting system. ``kind`` is set by the caller.
 
@@ -225,17 +240,9 @@ class SystemForm(forms.ModelForm):
         max_length=500,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
-    step = forms.IntegerField(
-        label=_("Step"),
-        initial=100,
-        min_value=1,
-        max_value=1000,
-        error_messages={
-            "invalid": _("Enter a whole number from 1 to 1000."),
-            "min_value": _("Enter a whole number from 1 to 1000."),
-            "max_value": _("Enter a whole number from 1 to 1000."),
-            "required": _("Enter a whole number from 1 to 1000."),
-        },
+    step = whole_number_field(_("Step"), 100, 1000, _("Enter a whole number from 1 to 1000."))
+    parallel_requests = whole_number_field(
+        _("Parallel requests"), 2, 8, _("Enter a whole number from 1 to 8."), required=False
     )
     exchange_rate = CommaDecimalField(
         label=_("Exchange rate"),
@@ -260,7 +267,16 @@ class SystemForm(forms.ModelForm):
 
     class Meta:
         model = AccountingSystem
-        fields = ["name", "description", "url", "identifier", "step", "auto_sync", "exchange_rate"]
+        fields = [
+            "name",
+            "description",
+            "url",
+            "identifier",
+            "step",
+            "parallel_requests",
+            "auto_sync",
+            "exchange_rate",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     field_order = [
@@ -270,6 +286,7 @@ class SystemForm(forms.ModelForm):
         "identifier",
         "secret",
         "step",
+        "parallel_requests",
         "auto_sync",
         "exchange_rate",
         "apply_rate_to",
@@ -307,6 +324,11 @@ class SystemForm(forms.ModelForm):
         return cleaned
 
     # --- field rules --------------------------------------------------------------------------
+
+    def clean_parallel_requests(self) -> int:
+        """Left out (an older form or API client): the system keeps its setting (2 when new)."""
+        value = self.cleaned_data.get("parallel_requests")
+        return self.instance.parallel_requests or 2 if value is None else value
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

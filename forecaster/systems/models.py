@@ -39,6 +39,14 @@ class AccountingSystem(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(1000)],
         help_text=_("Number of invoices fetched per sync step (one API request each), 1–1000."),
     )
+    parallel_requests = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(8)],
+        help_text=_(
+            "How many pages a full sync asks WHMCS for at once, 1–8 (default 2). More is faster "
+            "across a slow network, but each request in flight is work for the WHMCS server."
+        ),
+    )
     auto_sync = models.BooleanField(
         default=False, help_text=_("Synchronize this system automatically once a day.")
     )

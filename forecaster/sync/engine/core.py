@@ -26,7 +26,7 @@ from django.db import connection
 from forecaster.reports.rates import RateBook
 from forecaster.sync.engine.cheap import CheapSync
 from forecaster.sync.engine.errors import SyncStopped
-from forecaster.sync.engine.fetching import Fetching
+from forecaster.sync.engine.fetching import MAX_PARALLEL, Fetching
 from forecaster.sync.engine.full import FullSync
 from forecaster.sync.engine.heartbeat import Heartbeat
 from forecaster.sync.engine.pipeline import Pipeline
@@ -72,6 +72,8 @@ class Engine(FullSync, CheapSync, Switching, Staging, Fetching, Pipeline):
         self.stop = stop
         self.prefetch = prefetch
         self.size = max(1, int(system.step))
+        # Page requests in flight at once (the system's setting, 1 to MAX_PARALLEL).
+        self.parallel = min(MAX_PARALLEL, max(1, int(system.parallel_requests or 1)))
         self.rates = RateBook(system)
         self.tz = ZoneInfo(settings.TIME_ZONE)
         self.totals: set[int] = set()

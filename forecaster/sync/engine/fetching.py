@@ -1,5 +1,6 @@
-"""Reading pages from the remote: one request per page, parsed, with up to ``AHEAD`` requests in
-flight (a prefetch pool), so the second core fetches and decodes while this thread writes.
+"""Reading pages from the remote: one request per page, parsed, with up to the system's
+"parallel requests" in flight (a prefetch pool), so the network and the second core work while
+this thread parses and writes; the pages are still taken, and committed, in order.
 
 ``fetch(start, limit, order)`` returns a :class:`Page`: from the prefetched request when one
 asked exactly this, else by a request of its own. ``fetch_ahead`` starts a later request;
@@ -25,9 +26,9 @@ from forecaster.systems.whmcs.records import (
     plain_paid_fields,
 )
 
-# Full-sync page requests in flight at once (the next page and a guess at the one after);
-# the machine's second core then fetches and decodes while this thread parses and writes.
-AHEAD = 2
+# The most page requests a run keeps in flight at once (the system's "parallel requests"
+# is 1 to this).
+MAX_PARALLEL = 8
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Fetching:
 
     client: Any
     prefetch: bool
+    parallel: int
     tz: Any
     run: Any
     totals: set[int]
@@ -91,12 +93,12 @@ class Fetching:
         return self._parse(raw, start, limit)
 
     def fetch_ahead(self, start: int, limit: int, order: str = "asc") -> None:
-        """Start the request for a later page while this one is written (``AHEAD`` at most)."""
+        """Start the request for a later page while this one is written (``parallel`` at most)."""
         key = (start, limit, order)
-        if not self.prefetch or len(self._ahead) >= AHEAD or any(k == key for k, _ in self._ahead):
+        if not self.prefetch or len(self._ahead) >= self.parallel or any(k == key for k, _ in self._ahead):
             return
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=AHEAD, thread_name_prefix="sync-prefetch")
+            self._pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="sync-prefetch")
         self._ahead.append((key, self._pool.submit(self._request, start, limit, order)))
 
     def close(self) -> None:

@@ -43,6 +43,7 @@ class FullSync:
     _last_read: int | None
     fetch: Any
     fetch_ahead: Any
+    parallel: int
     close: Any
     commit_page: Any
     switch: Any
@@ -190,12 +191,14 @@ class FullSync:
             offset = max(0, offset - max(1, shrunk) * (2 ** min(retries - 1, 10)))
 
     def _prefetch_after(self, end: int, total: int) -> None:
-        self.fetch_ahead(end - 1, self.size + 1)
-        if end + self.size < total:
-            # Guess the page after: a full next page (the usual case) ends a Step further.
-            # Two requests in flight keep WHMCS busy while we parse and write; a wrong guess
-            # (a short page, drift) costs one request whose answer is dropped.
-            self.fetch_ahead(end - 1 + self.size, self.size + 1)
+        """Keep up to ``parallel`` requests in flight: the next page, then guesses that each
+        following page is a full one (the usual case). A wrong guess (a short page, drift)
+        costs one request whose answer is dropped; pages are still committed in order."""
+        for ahead in range(self.parallel):
+            start = end - 1 + ahead * self.size
+            if ahead and start + 1 >= total:
+                break
+            self.fetch_ahead(start, self.size + 1)
 
     def _check_budget(self) -> None:
         """R8: a request ceiling, whatever the remote does while we page."""

@@ -58,17 +58,22 @@ def add(run, *extra: str, name: str = "Brand PL", url: str = URL, stdin: str = C
 
 
 def test_add_reads_the_secret_from_stdin_and_prints_the_id_last(run):
-    out, _ = add(run, "--description", "PL", "--step", "250", "--auto-sync", "--exchange-rate", "4.1")
+    out, _ = add(
+        run, "--description", "PL", "--step", "250", "--parallel-requests", "4", "--auto-sync",
+        "--exchange-rate", "4.1",
+    )  # fmt: skip
     system = AccountingSystem.objects.get()
     assert out.strip().splitlines()[-1] == str(system.pk)
     assert system.get_secret() == CANARY
     assert (system.step, system.auto_sync, system.exchange_rate) == (250, True, Decimal("4.1"))
+    assert system.parallel_requests == 4
 
 
 def test_add_defaults(run):
     add(run)
     system = AccountingSystem.objects.get()
     assert (system.step, system.auto_sync, system.exchange_rate) == (100, False, Decimal("1"))
+    assert system.parallel_requests == 2
 
 
 @pytest.mark.parametrize("option", [["--secret", CANARY], [f"--secret={CANARY}"], ["--secret"]])
@@ -96,6 +101,8 @@ def test_empty_stdin_is_an_error(run):
     ("extra", "expected"),
     [
         (["--step", "0"], "step: Enter a whole number from 1 to 1000."),
+        (["--parallel-requests", "9"], "parallel_requests: Enter a whole number from 1 to 8."),
+        (["--parallel-requests", "0"], "parallel_requests: Enter a whole number from 1 to 8."),
         (["--exchange-rate", "-2"], "exchange_rate: The exchange rate must be greater than 0"),
         (["--exchange-rate", "1.0000001"], "no more than 6 decimal places"),
     ],

@@ -70,6 +70,18 @@ def test_create_saves_encrypts_and_redirects_with_success(admin_client, caplog):
     assert all(CANARY not in r.getMessage() for r in caplog.records)
 
 
+def test_parallel_requests_are_saved_and_kept_when_a_form_leaves_them_out(admin_client):
+    csrf_post(admin_client, CREATE, valid(parallel_requests="6"))
+    system = AccountingSystem.objects.get(name="Brand PL")
+    assert system.parallel_requests == 6
+    edit = reverse("systems:edit", args=[system.pk])
+    data = valid(name="Brand PL2", secret="")
+    data.pop("parallel_requests", None)
+    assert csrf_post(admin_client, edit, data).status_code == 302
+    system.refresh_from_db()
+    assert (system.name, system.parallel_requests) == ("Brand PL2", 6)
+
+
 def test_create_form_has_help_on_every_field_and_a_link_to_the_help_page(admin_client):
     response = admin_client.get(CREATE)
     form = response.context["form"]
@@ -130,6 +142,9 @@ def test_bad_url_is_explained_and_nothing_is_saved(admin_client, url, message):
         ("step", "1001", "Enter a whole number from 1 to 1000."),
         ("step", "2.5", "Enter a whole number from 1 to 1000."),
         ("step", "", "Enter a whole number from 1 to 1000."),
+        ("parallel_requests", "0", "Enter a whole number from 1 to 8."),
+        ("parallel_requests", "9", "Enter a whole number from 1 to 8."),
+        ("parallel_requests", "two", "Enter a whole number from 1 to 8."),
         ("exchange_rate", "0", "greater than 0"),
         ("exchange_rate", "-1", "greater than 0"),
         ("exchange_rate", "1.1234567", "no more than 6 decimal places"),

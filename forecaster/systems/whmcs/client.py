@@ -139,6 +139,10 @@ class WhmcsClient:
         self.requests_made = 0
         # The sync engine keeps a couple of requests in flight from worker threads.
         self._count_lock = threading.Lock()
+        # A transient error (429 or 5xx, with its Retry-After) pauses every request of this
+        # client, whichever thread sends it: the whole system backs off, not one request.
+        self._resume_at = 0.0
+        self._paused = threading.local()  # the end of the last pause this thread waited out
         self._http = http.make_client(timeout=timeout, transport=transport)
         # What this client learnt about the installation (see ``get_invoices``).
         self.page_cap: int | None = None  # WHMCS returns at most this many rows per request
@@ -287,6 +291,7 @@ class WhmcsClient:
         ends = time.monotonic() + 1.5 * each
         while True:
             attempt += 1
+            self._hold()
             try:
                 left = ends - time.monotonic()
                 return _page(self._call(params, timeout=None, deadline=max(1.0, min(each, left))), start)
@@ -304,8 +309,27 @@ class WhmcsClient:
                     attempt + 1,
                     policy.max_attempts,
                 )
-                self.sleep(wait)
+                self._back_off(wait)
                 waited += wait
+
+    def _back_off(self, seconds: float) -> None:
+        """Pause every request of this client for ``seconds`` from now (other threads wait in
+        ``_hold``), and wait them out here."""
+        mine = time.monotonic() + seconds
+        with self._count_lock:
+            self._resume_at = max(self._resume_at, mine)
+        self._paused.until = mine
+        self.sleep(seconds)
+
+    def _hold(self) -> None:
+        """Before a request: wait out a pause another thread started (see ``_back_off``)."""
+        with self._count_lock:
+            until = self._resume_at
+        if until > getattr(self._paused, "until", 0.0):
+            left = until - time.monotonic()
+            if left > 0:
+                self._paused.until = until
+                self.sleep(left)
 
     def test_connection(self) -> ConnectionResult:
         """One GetInvoices request (Paid, one row), short timeout, no retries. Never raises

@@ -78,6 +78,11 @@ class Command(BaseCommand):
             )
             p.add_argument("--step", help="Invoices per sync step, 1–1000 (default 100).")
             p.add_argument(
+                "--parallel-requests",
+                dest="parallel_requests",
+                help="Pages a full sync asks WHMCS for at once, 1–8 (default 2); each is load on WHMCS.",
+            )
+            p.add_argument(
                 "--auto-sync",
                 dest="auto_sync",
                 action="store_true",
@@ -164,6 +169,7 @@ class Command(BaseCommand):
             "url": system.url if system else "",
             "identifier": system.identifier if system else "",
             "step": system.step if system else 100,
+            "parallel_requests": system.parallel_requests if system else 2,
             "auto_sync": system.auto_sync if system else False,
             "exchange_rate": system.exchange_rate if system else Decimal("1"),
         }
