@@ -47,8 +47,8 @@ def extend_schema(schema: dict) -> None:
     month = {
         "type": "object",
         "required": [
-            "month", "kind", "revenue", "revenue_low", "revenue_high", "revenue_by_system", "costs",
-            "costs_estimated", "result", "cumulative_result", "explain",
+            "month", "kind", "revenue", "revenue_low", "revenue_high", "revenue_pipeline",
+            "revenue_by_system", "costs", "costs_estimated", "result", "cumulative_result", "explain",
         ],
         "properties": {
             "month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
@@ -56,6 +56,8 @@ def extend_schema(schema: dict) -> None:
             "revenue": money,
             "revenue_low": nullable_money,
             "revenue_high": nullable_money,
+            # Forecast months: the part of "revenue" that is WHMCS's unpaid invoices due in the month.
+            "revenue_pipeline": nullable_money,
             "revenue_by_system": {"type": "object", "additionalProperties": money},
             "costs": money,
             "costs_estimated": {"type": "boolean"},

@@ -45,6 +45,7 @@ def outlook_json(o: Outlook) -> dict[str, Any]:
                 "revenue": fmt(m.revenue.amount),
                 "revenue_low": _opt(m.revenue.lower),
                 "revenue_high": _opt(m.revenue.upper),
+                "revenue_pipeline": _opt(m.revenue.pipeline),
                 "revenue_by_system": {
                     str(sid): fmt(c.amount) for (sid, _n), c in zip(o.systems, m.systems, strict=True)
                 },
@@ -62,8 +63,8 @@ def outlook_json(o: Outlook) -> dict[str, Any]:
 
 
 OUTLOOK_HEADER = [
-    "month", "kind", "revenue", "revenue_low", "revenue_high", "costs", "costs_estimated", "result",
-    "cumulative_result",
+    "month", "kind", "revenue", "revenue_low", "revenue_high", "revenue_pipeline", "costs",
+    "costs_estimated", "result", "cumulative_result",
 ]  # fmt: skip
 
 
@@ -77,6 +78,7 @@ def _outlook_rows(o: Outlook) -> list[list]:
                 m.revenue.amount,
                 m.revenue.lower,
                 m.revenue.upper,
+                m.revenue.pipeline,
                 m.costs.amount,
                 "yes" if m.costs.estimate else "no",
                 m.result,
@@ -154,6 +156,7 @@ def outlook_table(o: Outlook) -> str:
         f"Revenue {o.currency}",
         "Low",
         "High",
+        "Pipeline",
         f"Costs {o.currency}",
         "Result",
         "Cumulative",
@@ -165,6 +168,7 @@ def outlook_table(o: Outlook) -> str:
             fmt(m.revenue.amount),
             _opt(m.revenue.lower) or "",
             _opt(m.revenue.upper) or "",
+            _opt(m.revenue.pipeline) or "",
             fmt(m.costs.amount) + ("*" if m.costs.estimate else ""),
             fmt(m.result),
             _opt(m.cumulative) or "",
@@ -179,6 +183,10 @@ def outlook_table(o: Outlook) -> str:
         ).rstrip()
 
     text = "\n".join([line(head), "  ".join("-" * w for w in widths), *(line(x) for x in lines)]) + "\n"
+    text += (
+        "Forecast revenue = the model's point + the pipeline (unpaid invoices already issued and due\n"
+        "in that month, synced from WHMCS); Low/High are the model's 80 % interval plus the pipeline.\n"
+    )
     if any(m.costs.estimate for m in o.months):
         text += "* includes estimated costs (the original's To end rule)\n"
     return text

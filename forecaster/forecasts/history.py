@@ -82,6 +82,10 @@ class SystemRevenue:
     method: str  # "seasonal" / "trend" / "average" / "none"; "sum" for the total
     points: list[model.Point] = field(default_factory=list)
     backtest: model.Backtest | None = None
+    # WHMCS's pipeline per forecast month: the net of the unpaid invoices already issued and due
+    # in it, and how many they are (not part of ``points``, which is the model alone).
+    pipeline: list[Decimal] = field(default_factory=list)
+    pipeline_counts: list[int] = field(default_factory=list)
 
     @property
     def method_label(self) -> str:
@@ -126,7 +130,25 @@ def system_revenue(system_id: int, name: str, today: date, months: list[date]) -
         method=fit["method"],
         points=points,
         backtest=_backtest_from(fit.get("backtest")),
+        **_pipeline(system_id, months),
     )
+
+
+def _pipeline(system_id: int, months: list[date]) -> dict[str, list]:
+    """The synced unpaid invoices of ``system_id`` due in each of ``months``: net amounts in the
+    base currency and counts (see ``forecaster.sync.engine.pipeline``)."""
+    from forecaster.sync.models import UnpaidInvoice
+
+    index = {m: i for i, m in enumerate(months)}
+    amounts, counts = [ZERO] * len(months), [0] * len(months)
+    rows = UnpaidInvoice.objects.filter(
+        system_id=system_id, due_date__gte=months[0], due_date__lt=add_months(months[-1], 1)
+    ).values_list("due_date", "net_base")
+    for due, net in rows:
+        i = index[month_start(due)]
+        amounts[i] += net
+        counts[i] += 1
+    return {"pipeline": amounts, "pipeline_counts": counts}
 
 
 def _fingerprint(history: list[Decimal]) -> str:
@@ -225,6 +247,8 @@ def _total(systems: list[SystemRevenue], today: date, months: list[date]) -> Sys
             )
         )
     hist_months, history = monthly_history(None, today)
+    pipeline = [sum((s.pipeline[i] for s in systems), ZERO) for i in range(len(months))]
+    counts = [sum(s.pipeline_counts[i] for s in systems) for i in range(len(months))]
     return SystemRevenue(
         system_id=None,
         name="",
@@ -234,6 +258,8 @@ def _total(systems: list[SystemRevenue], today: date, months: list[date]) -> Sys
         method="sum",
         points=points if any(s.points for s in systems) else [],
         backtest=_total_backtest(systems, history),
+        pipeline=pipeline,
+        pipeline_counts=counts,
     )
 
 

@@ -25,11 +25,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from forecaster.forecasts.costs import Adjustments, CostForecast, actual_costs, cost_forecast
 from forecaster.forecasts.history import (
     MAX_HORIZON,
     RevenueForecast,
+    SystemRevenue,
     add_months,
     month_key,
     month_start,
@@ -50,6 +52,14 @@ class Cell:
     lower: Decimal | None = None
     upper: Decimal | None = None
     estimate: bool = False
+    # Forecast revenue: the part of ``amount`` (and of both bounds) that is WHMCS's pipeline of
+    # unpaid invoices due in the month, next to the model's share.
+    pipeline: Decimal | None = None
+
+    @property
+    def model(self) -> Decimal | None:
+        """The model's point without the pipeline (forecast revenue only)."""
+        return None if self.pipeline is None else self.amount - self.pipeline
 
 
 @dataclass
@@ -143,6 +153,44 @@ def _revenue_factor(
     return factor, "; ".join(notes)
 
 
+def _forecast_cell(
+    s: SystemRevenue, i: int, adj: RevenueAdjustments, shares: dict[str, Decimal] | None
+) -> Cell:
+    """One system's forecast revenue in forecast month ``i``: the model's point (scenario applied)
+    plus the pipeline of unpaid invoices due in the month; the interval is the model's, moved by
+    the pipeline (issued invoices are known amounts, so they widen nothing)."""
+    pipeline = s.pipeline[i] if s.pipeline else ZERO
+    count = s.pipeline_counts[i] if s.pipeline_counts else 0
+    due = ngettext(
+        "pipeline %(amount)s: %(count)s unpaid invoice already issued and due this month "
+        "(net, at the rate of its invoice date; synced from WHMCS)",
+        "pipeline %(amount)s: %(count)s unpaid invoices already issued and due this month "
+        "(net, at the rate of their invoice date; synced from WHMCS)",
+        count,
+    ) % {"amount": pipeline, "count": count}
+    if not s.points:
+        reason = (
+            _("no forecast: %(n)s closed months of history, the model needs 3") % {"n": len(s.history)}
+            if s.history
+            else _("no revenue synced yet")
+        )
+        return Cell(pipeline, False, f"{reason}; {due}", pipeline=pipeline)
+    p = s.points[i]
+    factor, adj_note = _revenue_factor(adj, i, shares)
+    point, lower, upper = _q(p.point * factor), _q(p.lower * factor), _q(p.upper * factor)
+    explain = _("model %(point)s: %(method)s on %(n)s closed months; 80 %% interval %(lo)s – %(hi)s") % {
+        "point": point,
+        "method": s.method_label,
+        "n": len(s.history),
+        "lo": lower,
+        "hi": upper,
+    }
+    if adj_note:
+        explain += "; " + _("scenario: %(note)s") % {"note": adj_note}
+    explain += "; + " + due
+    return Cell(point + pipeline, False, explain, lower + pipeline, upper + pipeline, pipeline=pipeline)
+
+
 def outlook(
     today: date,
     horizon: int = 12,
@@ -200,33 +248,11 @@ def outlook(
     shares = currency_shares(today) if revenue_adj.fx_shift_pct else {}
     cumulative = ZERO
     for i, m in enumerate(months_ahead):
-        cells = []
-        for s in rf.systems:
-            if not s.points:
-                reason = (
-                    _("no forecast: %(n)s closed months of history, the model needs 3")
-                    % {"n": len(s.history)}
-                    if s.history
-                    else _("no revenue synced yet")
-                )
-                cells.append(Cell(ZERO, False, reason))
-                continue
-            p = s.points[i]
-            factor, adj_note = _revenue_factor(revenue_adj, i, shares.get(s.system_id))
-            explain = _("%(method)s on %(n)s closed months; 80 %% interval %(lo)s – %(hi)s") % {
-                "method": s.method_label,
-                "n": len(s.history),
-                "lo": p.lower,
-                "hi": p.upper,
-            }
-            if adj_note:
-                explain += "; " + _("scenario: %(note)s") % {"note": adj_note}
-            cells.append(
-                Cell(_q(p.point * factor), False, explain, _q(p.lower * factor), _q(p.upper * factor))
-            )
+        cells = [_forecast_cell(s, i, revenue_adj, shares.get(s.system_id)) for s in rf.systems]
         rev = sum((c.amount for c in cells), ZERO)
-        lower = sum((c.lower or c.amount for c in cells), ZERO)
-        upper = sum((c.upper or c.amount for c in cells), ZERO)
+        lower = sum((c.amount if c.lower is None else c.lower for c in cells), ZERO)
+        upper = sum((c.amount if c.upper is None else c.upper for c in cells), ZERO)
+        pipeline = sum((c.pipeline or ZERO for c in cells), ZERO)
         cost_parts = [(line, line.amounts[i]) for line in cf.lines if line.amounts[i]]
         cost = sum((a for _l, a in cost_parts), ZERO)
         cost_explain = "; ".join(
@@ -245,12 +271,14 @@ def outlook(
                     rev,
                     False,
                     _(
-                        "sum of the systems' forecasts; 80 %% interval %(lo)s – %(hi)s "
-                        "(the systems' bounds added)"
+                        "sum of the systems' forecasts: the model plus the pipeline of unpaid "
+                        "invoices due (%(pipeline)s); 80 %% interval %(lo)s – %(hi)s (the systems' "
+                        "bounds added)"
                     )
-                    % {"lo": lower, "hi": upper},
+                    % {"pipeline": pipeline, "lo": lower, "hi": upper},
                     lower,
                     upper,
+                    pipeline=pipeline,
                 ),
                 costs=Cell(cost, False, cost_explain, estimate=estimate),
                 result=result,

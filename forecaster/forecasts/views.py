@@ -73,7 +73,7 @@ def revenue_page(request: HttpRequest) -> HttpResponse:
                 {
                     "line": line,
                     "chart": revenue_chart(line, currency),
-                    "rows": list(zip(line.months, line.points, strict=False)),
+                    "rows": list(zip(line.months, line.points, line.pipeline, strict=False)),
                     "dom_id": f"rev-{line.system_id or 'total'}",
                     "data_id": f"rev-{line.system_id or 'total'}-data",
                 }
