@@ -30,8 +30,17 @@ Catch ``RemoteError`` to handle them all; check ``retryable`` to decide on a ret
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote, quote_plus
+
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from forecaster.lib.http import MASK
+
+# A credential shorter than this is not masked inside text (it would mask ordinary letters);
+# WHMCS generates 32-character identifiers and secrets.
+MIN_MASKED = 4
 
 
 class RemoteError(Exception):
@@ -56,6 +65,35 @@ class RemoteError(Exception):
     def one_line(self) -> str:
         """``message`` and ``fix`` together, for logs, CLI stderr and the list of systems."""
         return f"{self.message} {self.fix}".strip()
+
+    def masked(self, *credentials: str) -> RemoteError:
+        """This error with each of ``credentials`` (the system's secret and identifier) masked
+        wherever the remote side's words put them: a server may echo them back (``Invalid IP
+        <secret>``, a redirect ``Location`` holding them). Returns ``self``.
+
+        >>> str(WhmcsError("WHMCS returned an error: key abcd1234").masked("abcd1234").message)
+        'WHMCS returned an error: key ********'
+        """
+        for name in ("message", "fix"):
+            text = str(getattr(self, name))
+            masked = mask_text(text, *credentials)
+            if masked != text:  # leave untouched (lazily translated) texts as they are
+                setattr(self, name, masked)
+        self.args = (self.message,)
+        return self
+
+
+def mask_text(text: str, *credentials: str) -> str:
+    """``text`` with every credential (as typed, or URL-encoded) replaced by ``MASK``."""
+    forms = {
+        form
+        for value in credentials
+        if value and len(value) >= MIN_MASKED
+        for form in (value, quote(value, safe=""), quote_plus(value, safe=""))
+    }
+    for form in sorted(forms, key=len, reverse=True):
+        text = re.sub(re.escape(form), MASK, text, flags=re.IGNORECASE)
+    return text
 
 
 def _one_line(text: str, limit: int = 400) -> str:
@@ -97,6 +135,10 @@ class IpNotAllowed(SetupError):
             )
             % {"ip": ip},
         )
+
+    def masked(self, *credentials: str) -> RemoteError:
+        self.ip = mask_text(self.ip, *credentials)
+        return super().masked(*credentials)
 
 
 class IpBanned(SetupError):

@@ -10,7 +10,8 @@ the count, page forever, answer one byte at a time, or echo the API secret back:
         whmcs.endless = True                          # every page full of new ids
         whmcs.repeat = True                           # every page the same first records
         whmcs.drip = 3.0                              # one byte of the answer every 3 s
-        whmcs.echo = "invalid-ip"                     # "Invalid IP <secret>" / "redirect"
+        whmcs.echo = "invalid-ip"                     # "Invalid IP <secret>"; "redirect" to a
+                                                      # Location holding both; "error" quoting both
         whmcs.url, whmcs.identifier, whmcs.secret, whmcs.requests
 
 Records are served in the order added (ascending) and reversed for ``order=desc``;
@@ -23,7 +24,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 IDENTIFIER = "hostile-identifier"
 SECRET = "hostile-secret-Zq7wX2"
@@ -105,11 +106,12 @@ class HostileWhmcs:
             self.requests += 1
         if params.get("identifier") != self.identifier or params.get("secret") != self.secret:
             return 200, {}, b'{"result":"error","message":"Authentication Failed"}'
-        if self.echo == "invalid-ip":
-            message = json.dumps(f"Invalid IP 127.0.0.1 (key {self.secret})")
-            return 200, {}, ('{"result":"error","message":' + message + "}").encode()
+        if self.echo in ("invalid-ip", "error"):
+            said = f"Invalid IP {self.secret}" if self.echo == "invalid-ip" else self._echoed()
+            return 200, {}, ('{"result":"error","message":' + json.dumps(said) + "}").encode()
         if self.echo == "redirect":
-            return 302, {"Location": f"/login.php?secret={self.secret}&next=api"}, b""
+            where = f"/login/{quote(self.secret)}/?user={self.identifier}&next={quote(self.secret)}"
+            return 302, {"Location": where}, b""
         start = max(0, int(params.get("limitstart", "0") or 0))
         limit = max(1, int(params.get("limitnum", "25") or 25))
         if self.endless:
@@ -129,6 +131,9 @@ class HostileWhmcs:
             f'{start},"numreturned":{len(rows)},"invoices":{{"invoice":[' + ",".join(rows) + "]}}"
         )
         return 200, {}, body.encode()
+
+    def _echoed(self) -> str:
+        return f"No such action for {self.identifier} with key {self.secret}"
 
 
 def _status(record: str) -> str:

@@ -8,10 +8,12 @@ with a reason, nothing hangs, and afterwards every system still syncs and every 
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import time
 from decimal import Decimal
+from urllib.parse import quote
 
 import httpx
 
@@ -247,3 +249,46 @@ def test_a_run_that_lost_its_claim_never_finishes(site):
         assert first.returncode == 1 and "Traceback" not in err, err
         held = [r for r in site.dump()["invoices"] if r["system"] == system_id]
         assert len(held) == 300
+
+
+def test_a_secret_or_identifier_echoed_by_the_server_is_masked_everywhere(site):
+    """Item 12: a server that echoes the API secret ("Invalid IP <secret>"), a redirect whose
+    Location holds the secret and the identifier, and an error quoting both: neither reaches the
+    sync history, the system's last result, the CLI, /api/systems or Test connection's answer."""
+    with HostileWhmcs() as whmcs:
+        whmcs.add(*(invoice(n) for n in range(1, 11)))
+        system_id = site.add_system(whmcs, step=5)
+        seen: list[str] = []  # everything shown or stored
+        echoes = ("invalid-ip", "redirect", "error")
+        for echo in echoes:
+            whmcs.echo = echo
+            tested = site.cli("systems", "test", str(system_id))
+            synced = site.sync(system_id, full=True)
+            assert tested.returncode == 1 and synced.returncode == 1, (echo, synced.stdout)
+            assert "Traceback" not in tested.stderr + synced.stderr
+            listed = site.cli("systems", "list", "--format", "json")
+            seen += [tested.stdout, tested.stderr, synced.stdout, synced.stderr, listed.stdout]
+        runs = site.dump()["runs"]
+        assert len(runs) == len(echoes) and all(r["status"] == "failed" for r in runs), runs
+        assert "********" in runs[0]["error_message"]  # the IP WHMCS "saw" is shown masked
+        seen.append(json.dumps(runs))
+        site.cli("createadmin", "--username", "admin", input="correct horse battery staple\n", check=True)
+        with LiveService(site.data_dir, worker=False) as service:
+            web = login(service, "admin", "correct horse battery staple")
+            for echo in echoes:
+                whmcs.echo = echo
+                answer = web.post(
+                    f"/systems/{system_id}/test/",
+                    headers={"HX-Request": "true", "X-CSRFToken": web.cookies.get("csrftoken", "")},
+                )
+                assert answer.status_code == 200, answer.text[:300]
+                seen.append(answer.text)
+            for page in ("/systems/", f"/sync/{system_id}/", "/sync/"):
+                seen.append(web.get(page).text)
+            token = site._dbtool("issue-token", "echo")
+            api = httpx.get(service.url + "/api/systems", headers={"Authorization": f"Bearer {token}"})
+            assert api.status_code == 200
+            seen.append(api.text)
+            assert whmcs.identifier not in api.text + json.dumps(runs)
+        for text in seen:
+            assert whmcs.secret not in text and quote(whmcs.secret) not in text, text[:2000]

@@ -163,6 +163,10 @@ class WhmcsClient:
     def close(self) -> None:
         self._http.close()
 
+    def _credentials(self) -> tuple[str, str]:
+        """What is masked in every text the server sends back (see ``RemoteError.masked``)."""
+        return self._secret, self._identifier
+
     def __enter__(self) -> WhmcsClient:
         return self
 
@@ -396,8 +400,14 @@ class WhmcsClient:
         try:
             response = http.post_form(self._http, self.url, body, timeout=timeout, deadline=deadline)
         except http.OutboundError as exc:
-            raise _transport_error(exc) from None
-        return self._classify(response)
+            raise _transport_error(exc).masked(*self._credentials()) from None
+        try:
+            return self._classify(response)
+        except errors.RemoteError as exc:
+            # Whatever the server's words put in a message (an echoed secret in "Invalid IP …",
+            # a redirect Location holding the identifier) is masked before anyone stores or
+            # shows it: sync history, the system's last result, the API, Test connection.
+            raise exc.masked(*self._credentials()) from exc.__cause__
 
     def _classify(self, response: httpx.Response) -> dict:
         status = response.status_code
@@ -405,7 +415,9 @@ class WhmcsClient:
         ctype = response.headers.get("content-type", "").lower()
 
         if 300 <= status < 400:
-            raise _redirect_error(self.url, response.headers.get("location", ""))
+            raise _redirect_error(
+                self.url, errors.mask_text(response.headers.get("location", ""), *self._credentials())
+            )
 
         head = content[:512].lstrip()
         looks_json = head.startswith(b"{") or head.startswith(b"[")
@@ -413,9 +425,9 @@ class WhmcsClient:
         if looks_xml and status < 500:
             data = _xml_answer(content)
             if "result" not in data and "status" not in data:
-                raise _non_json_error(response, head, ctype, self._secret)
+                raise _non_json_error(response, head, ctype, self._credentials())
         elif not ("json" in ctype or looks_json):
-            raise _non_json_error(response, head, ctype, self._secret)
+            raise _non_json_error(response, head, ctype, self._credentials())
         else:
             try:
                 data = json.loads(content, parse_float=Decimal)
@@ -432,7 +444,9 @@ class WhmcsClient:
         result = result.lower() if isinstance(result, str) else result
         if result == "error":
             message = data.get("message")
-            raise _whmcs_error(str(message) if message is not None else "", self._secret, status, response)
+            raise _whmcs_error(
+                str(message) if message is not None else "", status, response, self._credentials()
+            )
         if status >= 500 or status == 429:
             raise _server_error(response)
         if result != "success":
@@ -601,7 +615,9 @@ def _redirect_error(url: str, location: str) -> errors.NotAnApi:
     )
 
 
-def _non_json_error(response: httpx.Response, head: bytes, ctype: str, secret: str) -> errors.RemoteError:
+def _non_json_error(
+    response: httpx.Response, head: bytes, ctype: str, credentials: tuple[str, ...]
+) -> errors.RemoteError:
     status = response.status_code
     text = head.decode("utf-8", "replace")
     lowered = text.lower()
@@ -611,7 +627,7 @@ def _non_json_error(response: httpx.Response, head: bytes, ctype: str, secret: s
     if lowered.startswith("result="):
         fields = dict(part.partition("=")[::2] for part in text.split(";"))
         if fields.get("result", "").lower() == "error":
-            return _whmcs_error(fields.get("message", ""), secret, status, None)
+            return _whmcs_error(fields.get("message", ""), status, None, credentials)
         return errors.NotAnApi(
             gettext("WHMCS answered in the NVP format instead of JSON."),
             gettext("Check the URL points at …/includes/api.php of WHMCS 7 or later."),
@@ -668,9 +684,10 @@ def _server_error(response: httpx.Response) -> errors.ServerError:
 
 
 def _whmcs_error(
-    message: str, secret: str, status: int, response: httpx.Response | None
+    message: str, status: int, response: httpx.Response | None, credentials: tuple[str, ...]
 ) -> errors.RemoteError:
-    text = " ".join(message.split())
+    # The credentials are masked before anything is cut from the text, so no prefix survives.
+    text = errors.mask_text(" ".join(message.split()), *credentials)
     lowered = text.lower()
     match = _INVALID_IP.match(text)
     if match:
@@ -686,9 +703,6 @@ def _whmcs_error(
         )
     if status >= 500 and response is not None:
         return _server_error(response)
-    # Quote WHMCS's own short error text (a structured field, not the body), trimmed, and
-    # with the secret masked in case a server echoes it back.
-    if secret:
-        text = text.replace(secret, http.MASK)
+    # Quote WHMCS's own short error text (a structured field, not the body), trimmed.
     quoted = text[:160] or gettext("no message")
     return errors.WhmcsError(gettext("WHMCS returned an error: %(message)s") % {"message": quoted})
