@@ -36,6 +36,8 @@ PROJECT_DIR = BASE_DIR.parent
 DATA_DIR = ensure_private_dir(env_path("FORECASTER_DATA_DIR", "data"))  # mode 0700 when created
 
 DEBUG = env_bool("FORECASTER_DEBUG", False)
+# Error reports hide secrets in DEBUG too (Django's own filter is off while DEBUG is on).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "forecaster.core.reporting.AlwaysSafeExceptionReporterFilter"
 
 SECRET_KEY = env_str("FORECASTER_SECRET_KEY") or read_or_create_secret_file(
     DATA_DIR / "django_secret_key", lambda: secrets.token_urlsafe(50)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from decimal import Decimal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from django import forms
 from django.conf import settings
@@ -37,7 +37,10 @@ def sends_in_clear(url: str) -> bool:
     >>> sends_in_clear("http://billing.example/includes/api.php"), sends_in_clear("http://127.0.0.1:8765/")
     (True, False)
     """
-    parts = urlsplit((url or "").strip())
+    try:
+        parts = urlsplit((url or "").strip())
+    except ValueError:
+        return False  # not a URL anything is sent to
     if parts.scheme.lower() != "http":
         return False
     host = (parts.hostname or "").lower()
@@ -82,6 +85,17 @@ def suggest_api_url(value: str, suffix: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, path, "", ""))
 
 
+def _split(url: str) -> SplitResult:
+    """``urlsplit(url)``, or ``ValidationError`` for what it cannot split (an unclosed "[")."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        raise forms.ValidationError(
+            _("The host in the URL is not valid; an IPv6 address goes in brackets: https://[2001:db8::1]/…"),
+            code="host",
+        ) from None
+
+
 def clean_api_url(value: str, *, suffix: str, allow_private: bool | None = None) -> str:
     """The normalised API URL, or ``ValidationError`` with a message that offers the fix."""
     if allow_private is None:
@@ -92,12 +106,13 @@ def clean_api_url(value: str, *, suffix: str, allow_private: bool | None = None)
     if any(c.isspace() for c in raw):
         raise forms.ValidationError(_("The URL cannot contain spaces."), code="invalid")
     if "://" not in raw:
+        _split("https://" + raw.lstrip("/"))
         raise forms.ValidationError(
             _("Start the URL with https:// (or http://). Did you mean %(fix)s?"),
             code="scheme",
             params={"fix": suggest_api_url(raw, suffix)},
         )
-    parts = urlsplit(raw)
+    parts = _split(raw)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise forms.ValidationError(_("Only https:// and http:// addresses are supported."), code="scheme")

@@ -198,3 +198,37 @@ def test_without_htmx_the_result_is_a_message_on_the_system_page(admin_client, w
     admin_client.get(reverse("systems:detail", args=[system.pk]))
     response = csrf_post(admin_client, reverse("systems:test", args=[system.pk]), {}, follow=True)
     assert "Connection works" in response.content.decode()
+
+
+def test_debug_error_page_never_shows_the_decrypted_secret(admin_client, monkeypatch, settings):
+    """Item 13: with FORECASTER_DEBUG=1, an exception while the decrypted secret is in the
+    request's locals shows the DEBUG error page without it."""
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(http, "post_form", explode)
+    settings.DEBUG = True
+    admin_client.raise_request_exception = False
+    system = system_for("https://billing.example/includes/api.php")
+    admin_client.get(reverse("systems:detail", args=[system.pk]))
+    response = csrf_post(admin_client, reverse("systems:test", args=[system.pk]), {}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 500
+    body = response.content.decode()
+    assert "RuntimeError" in body and "_request" in body  # the DEBUG page, down to the request
+    assert CANARY not in body
+
+
+def test_a_count_in_superscript_digits_is_a_clear_answer(admin_client):
+    """Item 13: totalresults "²" is no whole number WHMCS sends: a clear diagnosis, no 500."""
+
+    def answer(_req):
+        body = b'{"result":"success","totalresults":"\\u00b2","startnumber":0,"numreturned":0,"invoices":[]}'
+        return 200, {"content-type": "application/json"}, body
+
+    with serve(answer) as server:
+        system = system_for(server.url())
+        body = web_test(admin_client, system)
+        ok, text = cli_test(system)
+    assert "is not a whole number" in body
+    assert not ok and "is not a whole number" in text

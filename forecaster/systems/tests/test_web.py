@@ -121,6 +121,8 @@ BAD_URLS = [
     ("https://[fe80::1]/includes/api.php", "not allowed"),
     ("https://exa mple.com/includes/api.php", "cannot contain spaces"),
     ("", "Enter the URL"),
+    ("http://[::1/includes/api.php", "an IPv6 address goes in brackets"),
+    ("[::1/includes/api.php", "an IPv6 address goes in brackets"),
 ]
 
 
@@ -341,9 +343,11 @@ def test_test_connection_requires_post(admin_client):
     assert admin_client.get(reverse("systems:test", args=[system.pk])).status_code == 405
 
 
-def test_error_report_hides_the_secret(admin_client, monkeypatch, settings):
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "FORECASTER_DEBUG=1"])
+def test_error_report_hides_the_secret(admin_client, monkeypatch, settings, debug):
     """S5: an exception while the secret is in the POST body and in locals leaves it out of
-    the error report Django would mail or log."""
+    the error report Django would mail or log, and (item 13) out of the DEBUG error page,
+    where Django's own filter is off."""
     from django.views.debug import ExceptionReporter
 
     from forecaster.systems.forms import SystemForm
@@ -353,10 +357,11 @@ def test_error_report_hides_the_secret(admin_client, monkeypatch, settings):
 
     monkeypatch.setattr(SystemForm, "save_system", explode)
     admin_client.raise_request_exception = False
-    settings.DEBUG = False
+    settings.DEBUG = debug
     admin_client.get(CREATE)
     response = csrf_post(admin_client, CREATE, valid())
     assert response.status_code == 500
+    assert ("RuntimeError" in response.content.decode()) is debug  # the DEBUG page indeed
     assert_no_canary(response)
     report = ExceptionReporter(response.wsgi_request, *response.exc_info)
     assert CANARY not in report.get_traceback_text()
