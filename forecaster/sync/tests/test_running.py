@@ -119,6 +119,53 @@ def test_a_run_of_a_live_process_still_blocks(system, sb):
         engine.run_sync(system, "full", "cli")
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_keeps_a_run_live_while_a_request_waits(sb, monkeypatch):
+    """While one request waits on WHMCS far longer than a run may stay silent, the heartbeat
+    thread keeps the run live: a second start is refused instead of taking the first for dead,
+    and the first run then finishes."""
+    from forecaster.sync.engine import claims, heartbeat
+
+    monkeypatch.setattr(heartbeat, "HEARTBEAT_EVERY", 0.05)
+    system = make_system(sb, step=10)
+    waiting, release = threading.Event(), threading.Event()
+
+    def stall(state, params):
+        if int(params.get("limitstart", 0)) >= 20:  # the third page hangs until released
+            waiting.set()
+            release.wait(timeout=120)
+
+    sb.controls.before_getinvoices = stall
+    outcome = []
+
+    def go():
+        from django.db import connection
+
+        try:
+            outcome.append(engine.run_sync(system, "full", "cli", prefetch=False).status)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=go)
+    thread.start()
+    try:
+        assert waiting.wait(timeout=120)
+        silent = datetime.now(UTC) - claims.STALE_AFTER - timedelta(minutes=1)
+        SyncRun.objects.filter(status="running").update(heartbeat_at=silent)  # "silent" for too long
+        for _ in range(1200):  # until the thread beats (well under a second; bounded, not timed)
+            if SyncRun.objects.filter(status="running", heartbeat_at__gt=silent).exists():
+                break
+            threading.Event().wait(0.05)
+        with pytest.raises(engine.AlreadyRunning):
+            engine.run_sync(system, "full", "cli")
+    finally:
+        release.set()
+        thread.join(timeout=300)
+    assert outcome == ["succeeded"]
+    assert list(SyncRun.objects.values_list("status", flat=True)) == ["succeeded"]
+    assert_exact(system, sb)
+
+
 @pytest.mark.django_db
 def test_a_stop_request_interrupts_between_steps_and_the_next_run_resumes(system, sb):
     stop = threading.Event()
