@@ -328,3 +328,49 @@ def test_a_full_disk_is_reported_in_one_line_and_frees_the_system(site):
             assert runs[failed["id"]]["status"] == "interrupted"
         else:
             assert failed["status"] == "failed"
+
+
+def test_log_lines_go_above_the_progress_bar_on_a_terminal(site):
+    """On a terminal, a log line written while the progress bar is drawn starts a line of its
+    own (the bar is cleared first and redrawn after), never runs on from the bar's text."""
+    site.env["FORECASTER_LOG_LEVEL"] = "INFO"  # the run's summary is logged while the bar shows
+    with running_sandbox(invoices=300, seed=2) as sandbox:
+        system_id = site.add_system(sandbox, step=20)
+        screen, returncode = on_a_terminal(site, "sync", str(system_id), "--full")
+    assert returncode == 0, screen
+    lines = [line.rsplit("\r", 1)[-1].replace("\x1b[K", "") for line in screen.split("\n")]
+    logged = [line for line in lines if " INFO forecaster" in line]
+    assert logged, screen
+    for line in logged:
+        assert "] step " not in line and line[:4].isdigit(), line  # starts with the log's date
+
+
+def on_a_terminal(site: Site, *args: str) -> tuple[str, int]:
+    """Run ``forecaster ARGS`` with standard output and error on a pseudo-terminal; return what
+    it wrote (line ends as "\\n") and its exit status."""
+    import os
+    import pty
+
+    from tests.harness import FORECASTER, PROJECT_DIR
+
+    master, child = pty.openpty()
+    proc = subprocess.Popen(
+        [*FORECASTER, *args],
+        env=site.env,
+        cwd=PROJECT_DIR,
+        stdin=subprocess.DEVNULL,
+        stdout=child,
+        stderr=child,
+    )
+    os.close(child)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the program ended and closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return out.decode("utf-8", "replace").replace("\r\n", "\n"), proc.wait(timeout=300)

@@ -8,9 +8,12 @@ sync continues from its last completed step.
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
@@ -20,6 +23,77 @@ from forecaster.sync.models import SyncRun
 from forecaster.sync.schedule import auto_mode
 from forecaster.systems import lookup
 from forecaster.systems.models import AccountingSystem
+
+
+class ProgressBar:
+    """One line on a terminal, redrawn in place; log lines are written above it (``logs_above``)."""
+
+    def __init__(self, out) -> None:  # noqa: ANN001 - Django's OutputWrapper
+        self.out = out
+        self.text = ""
+        self.lock = threading.RLock()
+
+    def show(self, text: str) -> None:
+        with self.lock:
+            self.text = text
+            self.out.write("\r\x1b[K" + text, ending="")
+            self.out.flush()
+
+    def clear(self) -> None:
+        """Blank the line (a log line is about to be written there)."""
+        if self.text:
+            self.out.write("\r\x1b[K", ending="")
+            self.out.flush()
+
+    def redraw(self) -> None:
+        if self.text:
+            self.show(self.text)
+
+    def end(self) -> None:
+        """Leave the last state on its own line."""
+        with self.lock:
+            if self.text:
+                self.out.write("")
+            self.text = ""
+
+
+class _AboveTheBar(logging.Handler):
+    """Wraps a log handler: clears the bar, writes the record, redraws the bar."""
+
+    def __init__(self, inner: logging.Handler, bar: ProgressBar) -> None:
+        super().__init__(inner.level)
+        self.inner = inner
+        self.bar = bar
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        with self.bar.lock:
+            self.bar.clear()
+            try:
+                return bool(self.inner.handle(record))
+            finally:
+                self.bar.redraw()
+
+
+@contextmanager
+def logs_above(bar: ProgressBar | None) -> Iterator[None]:
+    """While a progress bar is on the terminal, every log line goes above it, not into it."""
+    root = logging.getLogger()
+    originals = list(root.handlers)
+    if bar is None or not originals:
+        yield
+        return
+    wrapped = [_AboveTheBar(handler, bar) for handler in originals]
+    for handler in originals:
+        root.removeHandler(handler)
+    for handler in wrapped:
+        root.addHandler(handler)
+    try:
+        yield
+    finally:
+        for handler in wrapped:
+            root.removeHandler(handler)
+        for handler in originals:
+            root.addHandler(handler)
 
 
 def find_system(ref: str) -> AccountingSystem:
@@ -84,19 +158,22 @@ class Command(BaseCommand):
         for target, mode in targets:
             if stop.is_set():
                 break
+            on_progress = self._progress_for(target)
             try:
-                run = run_sync(
-                    target,
-                    mode,
-                    SyncRun.Trigger.CLI if not auto else SyncRun.Trigger.SCHEDULE,
-                    on_progress=self._progress_for(target),
-                    stop=stop,
-                    resume=not restart,
-                )
+                with logs_above(self._bar):
+                    run = run_sync(
+                        target,
+                        mode,
+                        SyncRun.Trigger.CLI if not auto else SyncRun.Trigger.SCHEDULE,
+                        on_progress=on_progress,
+                        stop=stop,
+                        resume=not restart,
+                    )
             except AlreadyRunning as exc:
                 failures.append(str(exc))
                 continue
-            self._end_progress()
+            finally:
+                self._end_progress()
             line = f"{target.name}: {summary(run)}"
             if run.status == SyncRun.Status.SUCCEEDED:
                 self.stdout.write(line)
@@ -111,30 +188,27 @@ class Command(BaseCommand):
     # --- progress -------------------------------------------------------------------------------
 
     def _progress_for(self, system: AccountingSystem):
-        self._bar_shown = False
+        self._bar = None
         if not self.stdout.isatty():
             return None
+        self._bar = bar = ProgressBar(self.stdout)
 
         def show(run: SyncRun) -> None:
             total = run.steps_total or 0
             width = 30
             done = min(run.step, total) if total else 0
             filled = int(width * done / total) if total else 0
-            bar = "#" * filled + "-" * (width - filled)
+            drawn = "#" * filled + "-" * (width - filled)
             of = f" of {total}" if total else ""
-            self.stdout.write(
-                f"\r{system.name}: [{bar}] step {run.step}{of}, {run.inserted} new, {run.removed} removed ",
-                ending="",
-            )
-            self.stdout.flush()
-            self._bar_shown = True
+            text = f"{system.name}: [{drawn}] step {run.step}{of}, {run.inserted} new, {run.removed} removed"
+            bar.show(text + " ")
 
         return show
 
     def _end_progress(self) -> None:
-        if getattr(self, "_bar_shown", False):
-            self.stdout.write("")
-            self._bar_shown = False
+        if getattr(self, "_bar", None) is not None:
+            self._bar.end()
+            self._bar = None
 
     @staticmethod
     def _install_signals(stop: threading.Event):
