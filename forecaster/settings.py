@@ -216,12 +216,14 @@ STATICFILES_DIRS = [
 # "Documents"). The storage API keeps the rest of the code unaware of which.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Hashed names and gzip copies once `forecaster serve` collected them (forecaster.core.staticfiles).
+    "staticfiles": {"BACKEND": "forecaster.core.staticfiles.StaticStorage"},
     "documents": documents_storage_setting(os.environ, DATA_DIR),
 }
 # The largest PDF accepted (MB).
 DOCUMENTS_MAX_MB = env_int("FORECASTER_DOCUMENTS_MAX_MB", 25, minimum=1)
-# Static files are served by the app itself (no CDN); WhiteNoise finds them in place.
+# Static files are served by the app itself (no CDN): the collected, hashed and compressed copies
+# (cached for a year), and before anything is collected the source files found in place.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from forecaster.core.checks import private_paths
 from forecaster.core.server import WebServer
+from forecaster.core.staticfiles import collect as collect_static
 from forecaster.lib.private_files import tighten
 
 
@@ -38,9 +39,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host: str, port: int, threads: int, no_worker: bool, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        # Hashed, compressed static files, collected before the web application (WhiteNoise)
+        # looks at them.
+        collect_static()
         from forecaster.wsgi import application
 
-        call_command("migrate", interactive=False, verbosity=0)
         for path in tighten(private_paths()):
             self.stderr.write(f"Made {path} private to this user (it was readable by others).")
         errors = call_command("check", deploy=True, fail_level="ERROR", verbosity=0)
