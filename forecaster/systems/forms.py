@@ -14,6 +14,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 from django import forms
 from django.conf import settings
 from django.db import transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -314,8 +315,11 @@ class SystemForm(forms.ModelForm):
         self._original_rate = self.instance.exchange_rate if self.instance.pk else None
         if not (self.instance.pk and invoices_held):
             del self.fields["apply_rate_to"]
-        self.fields["secret"].required = False  # checked in clean_secret (create vs edit)
-        if self.instance.pk and self.instance.has_secret:
+        # Required (and marked so) until one is stored; an empty field then keeps the stored one.
+        stored = bool(self.instance.pk and self.instance.has_secret)
+        self.fields["secret"].required = not stored
+        self.fields["secret"].error_messages["required"] = _("Enter the API secret.")
+        if stored:
             self.fields["secret"].widget.attrs["placeholder"] = _("stored — leave empty to keep it")
         if ANOTHER_WHMCS in self.data:
             self.fields[ANOTHER_WHMCS] = another_whmcs_field()
@@ -401,6 +405,18 @@ class SystemForm(forms.ModelForm):
         return rate
 
     # --- outcome ------------------------------------------------------------------------------
+
+    def secret_held(self) -> None:
+        """The secret typed last time is held on the server (``forecaster.systems.pending``): an
+        empty field means "use it"; the page says so, and never shows the secret itself."""
+        field = self.fields["secret"]
+        field.required = False
+        field.widget.attrs["placeholder"] = _("kept from your last try — leave empty to use it")
+        field.help_text = format_lazy(
+            "{} {}",
+            field.help_text,
+            _("The secret you typed is kept for a few minutes; you need not type it again."),
+        )
 
     @property
     def rate_changed(self) -> bool:

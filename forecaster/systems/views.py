@@ -20,6 +20,7 @@ from forecaster.lib.display import count_text
 from forecaster.reports.models import RateSource, SystemRatePolicy
 from forecaster.reports.queries import totals_by_system
 from forecaster.reports.rates import base_currency
+from forecaster.systems import pending
 from forecaster.systems.connection import check_connection
 from forecaster.systems.forms import sends_in_clear
 from forecaster.systems.models import AccountingSystem
@@ -87,8 +88,11 @@ def system_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def system_create(request: HttpRequest, kind: str) -> HttpResponse:
     stype = _type_or_404(kind)
-    form = stype.form_class(request.POST or None, instance=AccountingSystem(kind=stype.key))
+    target = f"create:{stype.key}"
+    data = pending.with_held_secret(request, target) if request.method == "POST" else None
+    form = stype.form_class(data, instance=AccountingSystem(kind=stype.key))
     if request.method == "POST" and form.is_valid():
+        pending.forget(request)
         system, _reconverted = form.save_system(stype.key)
         messages.success(
             request,
@@ -97,6 +101,8 @@ def system_create(request: HttpRequest, kind: str) -> HttpResponse:
         )
         # The plain-http warning is a banner on the system's page (form.warnings: CLI only).
         return redirect("systems:detail", pk=system.pk)
+    if request.method == "POST" and pending.hold(request, target, form):
+        form.secret_held()
     return render(request, "systems/form.html", {"form": form, "stype": stype, "creating": True})
 
 
@@ -108,8 +114,11 @@ def system_edit(request: HttpRequest, pk: int) -> HttpResponse:
     system = get_object_or_404(AccountingSystem, pk=pk)
     stype = _type_or_404(system.kind)
     held = _invoices_held(system)
-    form = stype.form_class(request.POST or None, instance=system, invoices_held=held)
+    target = f"edit:{system.pk}"
+    data = pending.with_held_secret(request, target) if request.method == "POST" else None
+    form = stype.form_class(data, instance=system, invoices_held=held)
     if request.method == "POST" and form.is_valid():
+        pending.forget(request)
         rate_changed = form.rate_changed
         system, reconverted = form.save_system(system.kind)
         messages.success(request, _("Saved “%(name)s”.") % {"name": system.name})
@@ -132,6 +141,8 @@ def system_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             )
         return redirect("systems:detail", pk=system.pk)
+    if request.method == "POST" and pending.hold(request, target, form):
+        form.secret_held()
     return render(
         request,
         "systems/form.html",

@@ -4,6 +4,7 @@ delete, roles, and the secret that never comes back."""
 from __future__ import annotations
 
 import logging
+import re
 from decimal import Decimal
 
 import pytest
@@ -366,3 +367,27 @@ def test_error_report_hides_the_secret(admin_client, monkeypatch, settings, debu
     report = ExceptionReporter(response.wsgi_request, *response.exc_info)
     assert CANARY not in report.get_traceback_text()
     assert CANARY not in report.get_traceback_html()
+
+
+def test_the_secret_is_kept_after_an_error_on_another_field_but_never_rendered(admin_client):
+    """Item 18: a taken name sends the form back; the secret typed is held on the server (not in
+    the page), so saving again with the secret field empty stores it."""
+    existing(name="Taken")
+    first = csrf_post(admin_client, CREATE, valid(name="Taken"))
+    assert first.status_code == 200 and "already exists" in first.content.decode()
+    assert_no_canary(first)
+    assert "kept from your last try" in first.content.decode()
+    again = csrf_post(admin_client, CREATE, valid(name="Brand PL", secret=""))
+    assert again.status_code == 302, again.content.decode()[:2000]
+    assert AccountingSystem.objects.get(name="Brand PL").get_secret() == CANARY
+    # Held once: a later form starts empty again.
+    later = csrf_post(admin_client, CREATE, valid(name="Brand DE", secret=""))
+    assert later.status_code == 200 and "Enter the API secret" in later.content.decode()
+
+
+def test_required_fields_carry_a_visible_marker(admin_client):
+    page = admin_client.get(CREATE).content.decode()
+    for field in ("name", "url", "identifier", "secret"):
+        label = re.search(rf'<label for="id_{field}">(.*?)</label>', page, flags=re.S)
+        assert label and 'class="req"' in label.group(1), field
+    assert "marks a required field" in page
