@@ -7,7 +7,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -15,6 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from forecaster.accounts.models import LoginFailure
+
+ADMIN, VIEWER = "admin", "viewer"
+ROLES = [(ADMIN, _("Administrator")), (VIEWER, _("Viewer"))]
+ROLE_HELP = _("Administrators manage systems, secrets, syncs and users; viewers only read.")
 
 
 def client_ip(request) -> str | None:
@@ -98,19 +102,13 @@ class AdminCreationForm(forms.Form):
         strip=False,
         help_text=_("Type the same password again, to catch a typo."),
     )
-    role = forms.ChoiceField(
-        label=_("Role"),
-        choices=[("admin", _("Administrator")), ("viewer", _("Viewer"))],
-        initial="admin",
-        help_text=_("Administrators manage systems, secrets, syncs and users; viewers only read."),
-    )
+    role = forms.ChoiceField(label=_("Role"), choices=ROLES, initial=ADMIN, help_text=ROLE_HELP)
 
     def __init__(self, *args, fixed_role: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fixed_role = fixed_role
-        if fixed_role:
-            self.fields["role"].initial = fixed_role
-            self.fields["role"].widget = forms.HiddenInput()
+        if fixed_role:  # the first account is an administrator: no choice to show
+            del self.fields["role"]
 
     def clean_username(self) -> str:
         username = get_user_model().normalize_username(self.cleaned_data["username"].strip())
@@ -133,7 +131,7 @@ class AdminCreationForm(forms.Form):
 
     def save(self):
         data = self.cleaned_data
-        is_admin = (self.fixed_role or data["role"]) == "admin"
+        is_admin = (self.fixed_role or data["role"]) == ADMIN
         return get_user_model().objects.create_user(
             username=data["username"],
             email=data.get("email", ""),
@@ -141,3 +139,26 @@ class AdminCreationForm(forms.Form):
             is_staff=is_admin,
             is_superuser=is_admin,
         )
+
+
+class RoleForm(forms.Form):
+    """An administrator changes another user's role (the Users page)."""
+
+    role = forms.ChoiceField(label=_("Role"), choices=ROLES, help_text=ROLE_HELP)
+
+
+class OwnPasswordForm(PasswordChangeForm):
+    """Django's password change, with a help text on every field."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].help_text = _("The password you logged in with.")
+        self.fields["new_password2"].help_text = _("Type the same password again, to catch a typo.")
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """An administrator sets a new password for another user (who then logs in with it)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password2"].help_text = _("Type the same password again, to catch a typo.")
