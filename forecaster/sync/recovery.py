@@ -12,13 +12,14 @@ import logging
 import socket
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from forecaster.sync.engine.claims import _process_alive
 from forecaster.sync.models import SyncRun
 
 log = logging.getLogger(__name__)
 
-MESSAGE = "The sync stopped without finishing (its process ended); it can be resumed."
+MESSAGE = gettext_noop("The sync stopped without finishing (its process ended); it can be resumed.")
 
 
 def interrupt_orphans() -> int:
@@ -34,7 +35,7 @@ def interrupt_orphans() -> int:
                 finished_at=now,
                 error_class="Stale",
                 error_message=MESSAGE,
-                error_fix="Start it again: a full sync continues from its last completed step.",
+                error_fix=gettext_noop("Start it again: a full sync continues from its last completed step."),
             )
     if n:
         log.warning("%d sync run(s) left running by a process that ended were marked interrupted", n)

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from forecaster.sync.engine import claim, run_sync
@@ -55,8 +56,8 @@ def enqueue_run(run: SyncRun) -> None:
             status=SyncRun.Status.FAILED,
             finished_at=timezone.now(),
             error_class=type(exc).__name__[:100],
-            error_message="The sync could not be handed to the background worker.",
-            error_fix="Check the server log and that the database is writable.",
+            error_message=gettext_noop("The sync could not be handed to the background worker."),
+            error_fix=gettext_noop("Check the server log and that the database is writable."),
         )
         return
     SyncRun.objects.filter(pk=run.pk).update(task_id=str(result.id)[:64])

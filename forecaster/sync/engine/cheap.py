@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from forecaster.reports import aggregates
 from forecaster.sync.engine.days import add_days
@@ -47,7 +48,7 @@ class CheapSync:
     def incremental(self, allow_full: bool = True) -> None:
         """The cheap sync described in the module docstring; may fall back to a full sync."""
         if allow_full and self.system.last_full_sync_at is None:
-            self._fallback(allow_full, "First sync of this system: a full sync.")
+            self._fallback(allow_full, gettext_noop("First sync of this system: a full sync."))
             return
         for _attempt in range(2):
             self.totals = set()
@@ -60,12 +61,16 @@ class CheapSync:
             break
         self._fallback(
             allow_full,
-            "Sync could not prove the copy exact with a few requests, so it ran a full reconciliation.",
+            gettext_noop(
+                "Sync could not prove the copy exact with a few requests, so it ran a full reconciliation."
+            ),
         )
 
     def _fallback(self, allow_full: bool, note: str) -> None:
         if not allow_full:
-            self.run.note = join_note(self.run.note, "Some changes may remain for the next sync.")
+            self.run.note = join_note(
+                self.run.note, gettext_noop("Some changes may remain for the next sync.")
+            )
             return
         if note:
             self.run.note = join_note(self.run.note, note)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from forecaster.sync.engine.errors import AlreadyRunning
 from forecaster.sync.models import SyncRun
@@ -26,7 +27,7 @@ from forecaster.systems.models import AccountingSystem
 STALE_AFTER = timedelta(minutes=10)
 # A queued run waits for the worker; one waiting this long will never start.
 QUEUED_STALE_AFTER = timedelta(hours=6)
-STOPPED = "The sync stopped without finishing (its process ended); it can be resumed."
+STOPPED = gettext_noop("The sync stopped without finishing (its process ended); it can be resumed.")
 
 
 def expire_stale(system_id: int, now: datetime | None = None) -> int:
@@ -72,8 +73,8 @@ def _expire_queued(system_id: int, now: datetime) -> int:
         status=SyncRun.Status.INTERRUPTED,
         finished_at=now,
         error_class="Stale",
-        error_message="The sync waited too long for the background worker.",
-        error_fix="Check that `forecaster serve` (or `forecaster db_worker`) runs.",
+        error_message=gettext_noop("The sync waited too long for the background worker."),
+        error_fix=gettext_noop("Check that `forecaster serve` (or `forecaster db_worker`) runs."),
     )
 
 

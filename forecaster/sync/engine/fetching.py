@@ -15,6 +15,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from forecaster.sync.engine.errors import SyncFailed
 from forecaster.sync.models import PAID
 from forecaster.systems.whmcs.records import (
@@ -173,7 +175,12 @@ def _check_total(total: int) -> None:
     if not 0 <= total <= PLAUSIBLE_TOTAL:
         shown = f"{total:,}" if abs(total) < 10**15 else f"about 10^{len(str(abs(total))) - 1}"
         raise SyncFailed(
-            f"WHMCS reports {shown} paid invoices, more than any installation holds; the sync "
-            "stopped instead of paging it.",
-            "Check that the URL points at the real WHMCS API and that WHMCS works; then sync again.",
+            gettext_noop(
+                "WHMCS reports %(count)s paid invoices, more than any installation holds; the sync "
+                "stopped instead of paging it."
+            )
+            % {"count": shown},
+            gettext_noop(
+                "Check that the URL points at the real WHMCS API and that WHMCS works; then sync again."
+            ),
         )

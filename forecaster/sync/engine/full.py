@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from forecaster.sync.engine.errors import SyncFailed
 from forecaster.sync.models import StagedInvoice, SyncRun
@@ -24,8 +25,8 @@ MAX_PAGES_WITHOUT_NEW_IDS = 3
 # What a resumed run takes over from the interrupted one.
 RESUMED = ("next_offset", "last_id", "first_total", "step", "steps_total")
 TOO_MUCH_DRIFT = (
-    "WHMCS invoices kept changing while the sync read them.",
-    "Run the sync again when WHMCS is quieter.",
+    gettext_noop("WHMCS invoices kept changing while the sync read them."),
+    gettext_noop("Run the sync again when WHMCS is quieter."),
 )
 
 
@@ -66,13 +67,16 @@ class FullSync:
             # check cannot prove it exact, re-read everything once from the start.
             self._resumed = False
             self.run.note = join_note(
-                self.run.note, "The part read before the interruption was checked against WHMCS afterwards."
+                self.run.note,
+                gettext_noop("The part read before the interruption was checked against WHMCS afterwards."),
             )
             self.incremental(allow_full=True)
         elif len(self.totals) > 1 or self.run.drift:
             self.run.note = join_note(
                 self.run.note,
-                "WHMCS changed while the sync read it; the newest state was checked afterwards.",
+                gettext_noop(
+                    "WHMCS changed while the sync read it; the newest state was checked afterwards."
+                ),
             )
             self.incremental(allow_full=False)
 
@@ -129,7 +133,7 @@ class FullSync:
         run.resumed_from = previous
         for name in RESUMED:
             setattr(run, name, getattr(previous, name))
-        run.note = f"Resumed from step {previous.step}."
+        run.note = gettext_noop("Resumed from step %(step)s.") % {"step": previous.step}
         self._resumed = True
 
     def full_step(self) -> bool:
@@ -150,9 +154,14 @@ class FullSync:
             self._stale_pages = getattr(self, "_stale_pages", 0) + 1
             if self._stale_pages >= MAX_PAGES_WITHOUT_NEW_IDS:
                 raise SyncFailed(
-                    f"WHMCS sent {self._stale_pages} full pages in a row without a single new invoice; "
-                    "the sync stopped instead of paging on.",
-                    "Check that WHMCS answers GetInvoices correctly (ordered by id); then sync again.",
+                    gettext_noop(
+                        "WHMCS sent %(count)s full pages in a row without a single new invoice; "
+                        "the sync stopped instead of paging on."
+                    )
+                    % {"count": self._stale_pages},
+                    gettext_noop(
+                        "Check that WHMCS answers GetInvoices correctly (ordered by id); then sync again."
+                    ),
                 )
         else:
             self._stale_pages = 0

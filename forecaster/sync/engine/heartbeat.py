@@ -19,6 +19,7 @@ import time
 
 from django.db import OperationalError, connection, connections
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from forecaster.sync.engine.errors import ClaimLost, SyncCancelled
 from forecaster.sync.models import SyncRun
@@ -86,7 +87,7 @@ def request_cancel(run: SyncRun) -> bool:
         finished_at=now,
         cancel_requested=True,
         error_class="Cancelled",
-        error_message="The sync was cancelled before it started.",
+        error_message=gettext_noop("The sync was cancelled before it started."),
     ):
         return True
     return bool(

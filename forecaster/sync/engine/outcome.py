@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import OperationalError
 from django.utils import timezone
+from django.utils.translation import gettext_noop, override
 
 from forecaster.lib.crypto import DecryptionError
 from forecaster.sync.engine.errors import ClaimLost, SyncCancelled, SyncFailed, SyncStopped
@@ -34,13 +35,13 @@ def _remote(exc: RemoteError) -> Described:
 
 
 def _format_changed(exc: FormatChanged) -> Described:
-    fix = "Check that the system runs a supported WHMCS version; report this."
+    fix = gettext_noop("Check that the system runs a supported WHMCS version; report this.")
     return "ResponseFormatChanged", str(exc), fix
 
 
 def _decryption(exc: DecryptionError) -> Described:
-    message = "The stored API secret cannot be decrypted (the key changed?)."
-    return "DecryptionError", message, "Enter the API secret again in the system's settings."
+    message = gettext_noop("The stored API secret cannot be decrypted (the key changed?).")
+    return "DecryptionError", message, gettext_noop("Enter the API secret again in the system's settings.")
 
 
 def _sync_failed(exc: SyncFailed) -> Described:
@@ -54,8 +55,10 @@ def _db_reason(exc: OperationalError) -> str:
 
 def _database(exc: OperationalError) -> Described:
     reason = _db_reason(exc)
-    message = f"The database refused to save the sync ({reason}); the pages already imported are intact."
-    fix = (
+    message = gettext_noop(
+        "The database refused to save the sync (%(reason)s); the pages already imported are intact."
+    ) % {"reason": reason}
+    fix = gettext_noop(
         "Check free disk space and that no other program holds the "
         "database, then run the sync again (a full sync resumes)."
     )
@@ -71,16 +74,16 @@ FAILURES: tuple[tuple[type[BaseException], Callable[[Any], Described]], ...] = (
 )
 INTERRUPTED: Described = (
     "Interrupted",
-    "The sync was stopped before it finished.",
-    "Start it again: a full sync continues from its last completed step.",
+    gettext_noop("The sync was stopped before it finished."),
+    gettext_noop("Start it again: a full sync continues from its last completed step."),
 )
 CANCELLED: Described = (
     "Cancelled",
-    "The sync was cancelled.",
-    "Start it again when you wish: a full sync continues from its last completed step.",
+    gettext_noop("The sync was cancelled."),
+    gettext_noop("Start it again when you wish: a full sync continues from its last completed step."),
 )
-UNEXPECTED_MESSAGE = "An unexpected error stopped the sync; the server log has details."
-UNEXPECTED_FIX = "Try again; if it keeps failing, report it with the log."
+UNEXPECTED_MESSAGE = gettext_noop("An unexpected error stopped the sync; the server log has details.")
+UNEXPECTED_FIX = gettext_noop("Try again; if it keeps failing, report it with the log.")
 
 
 def describe(exc: BaseException) -> Described | None:
@@ -148,15 +151,39 @@ def _record_on_system(system: AccountingSystem, run: SyncRun, now: Any, *, ok: b
 
 
 def summary(run: SyncRun) -> str:
-    """One line for the CLI, the list of systems and logs (never client data or secrets)."""
-    mode = run.get_mode_display()
+    """One line for the CLI, the list of systems and logs (never client data or secrets).
+
+    English, like every stored sync text; a page shows it in the reader's language
+    (:func:`forecaster.sync.texts.shown`), so the templates are marked with ``gettext_noop``.
+    """
+    with override("en"):
+        mode = str(run.get_mode_display())
+        status = str(run.get_status_display()).lower()
+    counts = {"mode": mode, "inserted": run.inserted, "updated": run.updated, "removed": run.removed}
+    counts |= {"quarantined": run.quarantined, "requests": run.requests}
     if run.status == SyncRun.Status.SUCCEEDED:
-        text = f"{mode} done: {run.inserted} new, {run.updated} changed, {run.removed} removed"
         if run.quarantined:
-            text += f", {run.quarantined} unreadable (quarantined)"
-        return f"{text}; {run.requests} requests."
+            return (
+                gettext_noop(
+                    "%(mode)s done: %(inserted)s new, %(updated)s changed, %(removed)s removed, "
+                    "%(quarantined)s unreadable (quarantined); %(requests)s requests."
+                )
+                % counts
+            )
+        return (
+            gettext_noop(
+                "%(mode)s done: %(inserted)s new, %(updated)s changed, %(removed)s removed; "
+                "%(requests)s requests."
+            )
+            % counts
+        )
     if run.status == SyncRun.Status.INTERRUPTED:
-        return f"{mode} interrupted at step {run.step}: {run.error_message}"
+        return gettext_noop("%(mode)s interrupted at step %(step)s: %(details)s") % {
+            "mode": mode,
+            "step": run.step,
+            "details": run.error_message,
+        }
     if run.status == SyncRun.Status.FAILED:
-        return f"{mode} failed: {run.error_message} {run.error_fix}".strip()
-    return f"{mode} {run.get_status_display().lower()}"
+        details = f"{run.error_message} {run.error_fix}".strip()
+        return gettext_noop("%(mode)s failed: %(details)s") % {"mode": mode, "details": details}
+    return f"{mode} {status}"

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from forecaster.lib.money import convert
 from forecaster.sync.engine.errors import ClaimLost, SyncFailed
@@ -101,9 +102,13 @@ class Pipeline:
             else:
                 offset += len(dues) - tied
         raise SyncFailed(
-            "WHMCS kept sending unpaid invoices due ahead without reaching an end; the pipeline "
-            "was not read.",
-            "Check that WHMCS answers GetInvoices correctly (ordered by due date); then sync again.",
+            gettext_noop(
+                "WHMCS kept sending unpaid invoices due ahead without reaching an end; the pipeline "
+                "was not read."
+            ),
+            gettext_noop(
+                "Check that WHMCS answers GetInvoices correctly (ordered by due date); then sync again."
+            ),
         )
 
     def _unpaid_row(self, rec: UnpaidRecord) -> UnpaidInvoice:

@@ -1,4 +1,5 @@
-"""``{% sync_state system as st %}``: what the sync controls fragment shows for one system."""
+"""``{% sync_state system as st %}``: what the sync controls fragment shows for one system;
+``{{ text|shown }}``: a stored sync text in the reader's language."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 
 from django import template
 
+from forecaster.sync import texts
 from forecaster.sync.models import SyncRun
 
 register = template.Library()
@@ -31,3 +33,9 @@ def sync_state(system) -> SyncState:
     active = next((r for r in runs if r.is_active), None)
     last = next((r for r in runs if not r.is_active), None)
     return SyncState(active=active, last=last)
+
+
+@register.filter
+def shown(text: str) -> str:
+    """A stored sync text (English) in the reader's language: ``{{ run.note|shown }}``."""
+    return texts.shown(text or "")

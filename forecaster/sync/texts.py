@@ -1,0 +1,131 @@
+"""Stored sync texts, shown in the reader's language.
+
+A run's message, fix and note and a system's last-sync line are stored in **English**: the log,
+the CLI and the database stay readable to an operator, and a history row written today reads
+right in any language tomorrow. Each sentence is an English msgid marked where it is written
+(``gettext_noop`` in the engine, ``gettext`` in the WHMCS client and its errors), filled in with
+``%``-parameters. A page translates the stored text when it shows it::
+
+    {% load sync_tags %}{{ run.error_message|shown }}
+
+    >>> shown("Sync done: 0 new, 0 changed, 0 removed; 3 requests.")   # with Polish active
+    'Synchronizacja zakończona: 0 nowych, 0 zmienionych, 0 usuniętych; 3 zapytań.'
+
+:func:`shown` reads the text sentence by sentence (notes join several): at each position it takes
+the longest catalogue msgid that matches there — literally, or with its ``%(name)s`` parameters
+as wildcards — translates it, and translates each parameter the same way (a mode, a reason). What
+no msgid matches (an older wording, a database's own words) stays as stored.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from django.utils.translation import get_language, gettext, trans_real
+
+_PARAM = re.compile(r"%\((\w+)\)([sd])|%%")
+_PREFIX = 6  # msgids are indexed by their first characters
+_SHORTEST = 8  # shorter msgids are words and labels, not the sentences stored here
+
+
+class _Template:
+    """One msgid with parameters as a pattern anchored at a position."""
+
+    def __init__(self, msgid: str) -> None:
+        self.msgid = msgid
+        self.ints: set[str] = set()
+        parts, seen, last = [], set(), 0
+        matches = list(_PARAM.finditer(msgid))
+        for n, m in enumerate(matches):
+            parts.append(re.escape(msgid[last : m.start()]))
+            last = m.end()
+            if m.group(0) == "%%":
+                parts.append("%")
+                continue
+            name, kind = m.group(1), m.group(2)
+            if name in seen:
+                parts.append(f"(?P={name})")
+            elif kind == "d":
+                self.ints.add(name)
+                parts.append(rf"(?P<{name}>-?\d+)")
+            else:
+                # The last parameter of a msgid that ends with it takes the rest of the text.
+                at_end = n == len(matches) - 1 and m.end() == len(msgid)
+                parts.append(rf"(?P<{name}>.+)" if at_end else rf"(?P<{name}>.+?)")
+            seen.add(name)
+        parts.append(re.escape(msgid[last:]))
+        self.pattern = re.compile("".join(parts), re.S)
+        self.literal_prefix = msgid[: matches[0].start()] if matches else msgid
+
+
+@lru_cache(maxsize=8)
+def _index(language: str) -> tuple[dict[str, list], list[_Template]]:
+    """``({first characters: [msgid or _Template]}, [templates starting with a parameter])``."""
+    catalog = trans_real.translation(language)._catalog  # the merged catalogue of every app
+    by_prefix: dict[str, list] = {}
+    wild: list[_Template] = []
+    for key in catalog.keys():  # noqa: SIM118 - a TranslationCatalog, not a dict
+        if not isinstance(key, str) or len(key) < _SHORTEST:
+            continue
+        if "%(" in key:
+            template = _Template(key)
+            if len(template.literal_prefix) >= _PREFIX:
+                by_prefix.setdefault(key[:_PREFIX], []).append(template)
+            elif len(_PARAM.sub("", key)) >= _SHORTEST:  # "%(a)s: %(b)s" would match anything
+                wild.append(template)
+        else:
+            by_prefix.setdefault(key[:_PREFIX], []).append(key)
+    return by_prefix, wild
+
+
+def shown(text: str) -> str:
+    """``text`` (stored English) in the active language, sentence by sentence."""
+    language = get_language()
+    if not text or not language or language.split("-")[0] == "en":
+        return text
+    return _translate(text, *_index(language))
+
+
+def _translate(text: str, by_prefix: dict[str, list], wild: list[_Template]) -> str:
+    whole = gettext(text)
+    if whole != text:
+        return whole
+    out: list[str] = []
+    pos = 0
+    while pos < len(text):
+        if text[pos].isspace():
+            out.append(text[pos])
+            pos += 1
+            continue
+        end, translated = _longest_at(text, pos, by_prefix, wild)
+        if end is None:
+            # Nothing known starts here: keep the stored words up to the next sentence.
+            stop = text.find(". ", pos)
+            end = len(text) if stop < 0 else stop + 1
+            translated = text[pos:end]
+        out.append(translated)
+        pos = end
+    return "".join(out)
+
+
+def _longest_at(text: str, pos: int, by_prefix: dict, wild: list[_Template]) -> tuple[int | None, str]:
+    best_end: int | None = None
+    best = ""
+    for item in (*by_prefix.get(text[pos : pos + _PREFIX], ()), *wild):
+        if isinstance(item, str):
+            if text.startswith(item, pos) and (best_end is None or pos + len(item) > best_end):
+                best_end, best = pos + len(item), gettext(item)
+            continue
+        m = item.pattern.match(text, pos)
+        if m is None or (best_end is not None and m.end() <= best_end):
+            continue
+        params = {
+            k: int(v) if k in item.ints else _translate(v, *_index(get_language()))
+            for k, v in m.groupdict().items()
+        }
+        try:
+            best_end, best = m.end(), gettext(item.msgid) % params
+        except (KeyError, TypeError, ValueError):
+            continue  # a translation with other parameters than its msgid: keep looking
+    return best_end, best
