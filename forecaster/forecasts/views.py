@@ -15,6 +15,7 @@ from forecaster.forecasts.history import MAX_HORIZON, month_key, revenue_forecas
 from forecaster.forecasts.models import Scenario
 from forecaster.forecasts.scenarios import scenario_outlook
 from forecaster.forecasts.snapshots import versus
+from forecaster.lib.display import period_text
 from forecaster.lib.money import fmt
 from forecaster.reports.rates import base_currency
 
@@ -39,7 +40,7 @@ def revenue_chart(line, currency: str, history_months: int = 24) -> dict:
     hist = list(zip(line.history_months, line.history, strict=True))[-history_months:]
     return {
         "currency": currency,
-        "labels": [month_key(m) for m, _v in hist] + [month_key(m) for m in line.months],
+        "labels": [period_text(month_key(m)) for m in [*(m for m, _v in hist), *line.months]],
         "actual": [fmt(v) for _m, v in hist] + [None] * len(line.months),
         "forecast": [None] * len(hist) + [fmt(p.point) for p in line.points],
         "lower": [None] * len(hist) + [fmt(p.lower) for p in line.points],
@@ -134,7 +135,7 @@ def outlook_chart(o) -> dict:
         )
     return {
         "currency": o.currency,
-        "labels": [m.key for m in o.months],
+        "labels": [period_text(m.key) for m in o.months],
         "series": series,
         "lower": [None if m.actual else fmt(m.revenue.lower or m.revenue.amount) for m in o.months],
         "upper": [None if m.actual else fmt(m.revenue.upper or m.revenue.amount) for m in o.months],

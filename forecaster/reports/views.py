@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forecaster.accounts.roles import admin_required, is_admin
-from forecaster.lib.display import count_text, money_text
+from forecaster.lib.display import count_text, money_text, period_text
 from forecaster.lib.money import fmt
 from forecaster.reports import exports
 from forecaster.reports.forms import (
@@ -94,7 +94,7 @@ def _chart(rows: list[Row], currency: str) -> dict:
             "gross": _("Gross"),
             "invoices": _("invoices"),
         },
-        "labels": [r.period for r in rows],
+        "labels": [period_text(r.period) for r in rows],
         "net": [fmt(r.net) for r in rows],
         "tax": [fmt(r.tax) for r in rows],
         "gross": [fmt(r.gross) for r in rows],
@@ -109,7 +109,7 @@ def _rows_html(rows: list[Row]) -> str:
     # Every value is escaped or a formatted number.
     return mark_safe(  # noqa: S308
         "".join(
-            f'<tr><td>{esc(r.period)}</td><td class="num">{count_text(r.invoices)}</td>'
+            f'<tr><td>{esc(period_text(r.period))}</td><td class="num">{count_text(r.invoices)}</td>'
             f'<td class="num">{money_text(r.net)}</td><td class="num">{money_text(r.tax)}</td>'
             f'<td class="num">{money_text(r.gross)}</td></tr>'
             for r in rows

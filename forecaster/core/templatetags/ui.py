@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 
+from forecaster.lib.display import period_text
+
 register = template.Library()
 
 
@@ -24,6 +26,13 @@ def current(context, *names: str) -> str:
         if view == name or (name.endswith(":") and view.startswith(name)):
             return mark_safe(' aria-current="page"')  # noqa: S308 - a constant
     return ""
+
+
+@register.filter
+def period(value: str) -> str:
+    """A report period key (``2026-03``) in the reader's format (``03.2026``); see
+    ``forecaster.lib.display.period_text``."""
+    return period_text(value)
 
 
 @register.filter

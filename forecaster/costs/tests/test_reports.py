@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -265,3 +266,20 @@ def test_every_grouping_sums_to_the_same_total_to_the_cent(db, lines, pln):
             raise Rollback
     except Rollback:
         pass
+
+
+MONTH = {"en": r"\d{4}-\d{2}", "pl": r"\d{2}\.\d{4}", "ru": r"\d{2}\.\d{4}"}
+
+
+@pytest.mark.parametrize("lang", ["ru", "pl", "en"])
+def test_report_periods_on_pages_follow_the_locale(books, viewer_client, lang):
+    export = viewer_client.get("/costs/reports/result/export.csv?by=month", HTTP_ACCEPT_LANGUAGE=lang)
+    iso = [r["period"] for r in csv.DictReader(io.StringIO(export.content.decode()))]
+    assert iso and all(re.fullmatch(r"\d{4}-\d{2}", p) for p in iso)  # downloads keep ISO
+    shown = {p if lang == "en" else f"{p[5:7]}.{p[:4]}" for p in iso}
+    for url in ("/costs/reports/result/?by=month", "/costs/reports/costs/?by=month"):
+        html = viewer_client.get(url, HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+        periods = [c for c in re.findall(r"<tr><td>([^<]*)</td>", html) if re.fullmatch(MONTH[lang], c)]
+        assert periods and set(periods) <= shown, url
+        data = re.search(r'type="application/json">(.*?)</script>', html, re.S).group(1)
+        assert set(json.loads(data)["labels"]) <= shown and json.loads(data)["labels"]

@@ -7,6 +7,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from forecaster.costs.queries import CostRow
+from forecaster.lib.display import period_text
 from forecaster.lib.money import fmt
 
 
@@ -41,7 +42,7 @@ def chart(rows: list[CostRow], currency: str) -> dict:
     """Chart data for ``json_script``: amounts as 2-decimal strings."""
     return {
         "currency": currency,
-        "labels": [r.label for r in rows],
+        "labels": [period_text(r.label) for r in rows],  # months
         "net": [fmt(r.net) for r in rows],
         "tax": [fmt(r.vat) for r in rows],
         "gross": [fmt(r.gross) for r in rows],

@@ -15,8 +15,11 @@ from forecaster.costs import exports, queries
 from forecaster.costs.models import Commitment, Counterparty, Tag
 from forecaster.costs.params import parse_cost_params
 from forecaster.costs.views.common import months_back
+from forecaster.lib.display import period_text
 from forecaster.lib.money import fmt
 from forecaster.reports.params import ParamError
+
+PERIODS = ("year", "month", "day")  # groupings whose labels are periods (shown in the reader's format)
 
 
 def build(request_get, kind: str):
@@ -55,7 +58,7 @@ def _cost_chart(report) -> dict:
     return {
         "currency": report.currency,
         "kind": "pie" if report.by in ("counterparty", "commitment", "tag") else "bar",
-        "labels": [r.label for r in report.rows],
+        "labels": [period_text(r.label) if report.by in PERIODS else r.label for r in report.rows],
         "net": [fmt(r.net) for r in report.rows],
         "tax": [fmt(r.vat) for r in report.rows],
         "gross": [fmt(r.gross) for r in report.rows],
@@ -66,7 +69,7 @@ def _cost_chart(report) -> dict:
 def result_chart(rows, currency: str) -> dict:
     return {
         "currency": currency,
-        "labels": [r.period for r in rows],
+        "labels": [period_text(r.period) for r in rows],
         "revenue": [fmt(r.revenue_net) for r in rows],
         "costs": [fmt(r.costs_net) for r in rows],
         "result": [fmt(r.result_net) for r in rows],
@@ -98,6 +101,7 @@ def costs_page(request: HttpRequest) -> HttpResponse:
             "commitments": Commitment.objects.only("id", "name"),
             "tags": Tag.objects.all(),
             "by": request.GET.get("by") or "month",
+            "periods": PERIODS,
         },
         status=400 if error else 200,
     )

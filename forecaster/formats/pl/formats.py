@@ -5,3 +5,5 @@ from django.conf.locale.pl.formats import *  # noqa: F403
 SHORT_DATE_FORMAT = "d.m.Y"
 SHORT_DATETIME_FORMAT = "d.m.Y H:i"
 DATE_INPUT_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
+# Report months in tables and chart axes, like the short date: 03.2026.
+YEAR_MONTH_FORMAT = "m.Y"

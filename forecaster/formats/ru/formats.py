@@ -3,3 +3,5 @@
 from django.conf.locale.ru.formats import *  # noqa: F403
 
 MONTH_DAY_FORMAT = "j E"
+# Report months in tables and chart axes, like the short date: 03.2026.
+YEAR_MONTH_FORMAT = "m.Y"

@@ -197,3 +197,31 @@ def test_state_changes_need_post_and_csrf(admin_client, data):
     assert r.status_code == 403
     assert admin_client.post("/reports/tokens/", {"name": "x"}).status_code == 403
     assert admin_client.get("/reports/tokens/1/revoke/").status_code == 405
+
+
+# Report periods on pages follow the reader's locale (tables, chart axes); downloads keep ISO keys.
+def chart_labels(html: str, chart_id: str) -> list[str]:
+    found = re.search(rf'id="{chart_id}" type="application/json">(.*?)</script>', html, re.S)
+    return json.loads(found.group(1))["labels"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "months", "first_day"),
+    [
+        ("pl", ["01.2024", "02.2024", "03.2025"], "01.01.2024"),
+        ("ru", ["01.2024", "02.2024", "03.2025"], "01.01.2024"),
+        ("en", ["2024-01", "2024-02", "2025-03"], "2024-01-01"),
+    ],
+)
+def test_revenue_report_periods_follow_the_locale_and_downloads_stay_iso(
+    viewer_client, data, lang, months, first_day
+):
+    url = "/reports/revenue/?by=month&from=2024-01-01&to=2025-12-31"
+    html = viewer_client.get(url, HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    assert [r[0] for r in table_rows(html)[:-1]] == months
+    assert chart_labels(html, "revenue-chart-data") == months
+    by_day = viewer_client.get(url.replace("month", "day"), HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    assert table_rows(by_day)[0][0] == first_day
+    exported = viewer_client.get(url.replace("/?", "/export.csv?"), HTTP_ACCEPT_LANGUAGE=lang)
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode())))
+    assert [r["period"] for r in rows] == ["2024-01", "2024-02", "2025-03"]
