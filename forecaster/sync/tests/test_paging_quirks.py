@@ -4,6 +4,7 @@ against the sandbox over real HTTP, ending exact or failing with the WHMCS versi
 from __future__ import annotations
 
 import io
+import math
 
 import pytest
 from django.core.management import call_command
@@ -23,10 +24,15 @@ def test_a_capped_page_size_is_not_the_end_of_the_data(db):
         assert "at most 30 invoices per request" in run.note
         # The cap is learnt once, then asked for directly: no request is wasted on it after.
         assert run.requests <= len(sb.paid_invoices()) // 29 + 6
-        assert "Set Step to 30 or less" in run.note
-        # With the Step the note advises, an everyday sync with nothing new stays cheap.
-        system.step = 30
+        # A full sync's step asks Step + 1 rows (the overlap), so the advice is cap − 1.
+        assert "Set Step to 29 or less" in run.note
+        system.step = 29
         system.save()
+        # With the Step the note advises, each step of a full sync is one request ...
+        full = run_sync(system, "full", "cli")
+        assert full.status == "succeeded", full.error_message
+        assert full.requests <= math.ceil(len(sb.paid_invoices()) / 29) + 2
+        # ... and an everyday sync with nothing new stays cheap.
         again = run_sync(system, "incremental", "cli")
         assert again.status == "succeeded" and again.requests <= 3
         for invoice_id in sb.state.ids("Unpaid")[:3]:

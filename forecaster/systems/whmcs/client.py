@@ -243,10 +243,11 @@ class WhmcsClient:
                 self._note(
                     gettext(
                         "This WHMCS returns at most %(cap)d invoices per request, whatever is asked; "
-                        "the sync read it in pieces of that size. Set Step to %(cap)d or less so that "
+                        "the sync read it in pieces of that size. Set Step to %(step)d or less so that "
                         "each step is one request."
                     )
-                    % {"cap": cap}
+                    # A full sync's step asks Step + 1 rows (one overlaps the step before).
+                    % {"cap": cap, "step": max(1, cap - 1)}
                 )
             if _id(more.records[0]) != _id(records[-1]):
                 return page.total, None  # WHMCS changed between the pieces
