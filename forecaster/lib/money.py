@@ -49,6 +49,20 @@ def convert(amount: Decimal, rate: Decimal) -> Decimal:
     return round_cents(amount * rate)
 
 
+def split_refund(amount: Decimal, subtotal: Decimal, tax: Decimal) -> tuple[Decimal, Decimal]:
+    """A refund of an invoice split into ``(net, tax)`` in the invoice's own proportion: net =
+    ``amount × subtotal / (subtotal + tax)`` rounded half-up to the cent, tax = amount − net.
+
+    >>> split_refund(Decimal("50.00"), Decimal("100.00"), Decimal("23.00"))
+    (Decimal('40.65'), Decimal('9.35'))
+    """
+    gross = subtotal + tax
+    if not gross:
+        return round_cents(amount), ZERO
+    net = round_cents(amount * subtotal / gross)
+    return net, amount - net
+
+
 def fmt(amount: Decimal | int | None) -> str:
     """Two-decimal string, the only way amounts leave the program."""
     if amount is None:

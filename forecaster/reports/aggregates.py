@@ -32,18 +32,82 @@ from django.db.models.functions import Cast, Round, TruncDate
 from django.utils import timezone
 
 from forecaster.reports.models import DailyRevenue
-from forecaster.sync.models import PAID, Invoice
+from forecaster.sync.models import NOT_REVENUE, PAID, Invoice, InvoiceDetail, Refund, ReturnedInvoice
 
 
 def refresh(
     system_id: int, days: Iterable[date] | None = None, paid_days: Iterable[date] | None = None
 ) -> None:
-    """Recompute the aggregates of ``system_id`` on the given days (``None``: every day)."""
+    """Recompute the aggregates of ``system_id`` on the given days (``None``: every day).
+
+    Revenue is the README's "Money" definition: paid invoices that are sales (deposits and
+    mass payments left out), plus invoices refunded or charged back (they keep their period),
+    minus each refund in its own period (or in the invoice's, when the system restates).
+    """
     paid = Invoice.objects.filter(system_id=system_id, status=PAID)
-    _rebuild(system_id, "invoice", paid.annotate(d=F("date")), days)
+    not_revenue = InvoiceDetail.objects.filter(system_id=system_id, kind__in=NOT_REVENUE)
+    if not_revenue.exists():
+        paid = paid.exclude(whmcs_id__in=not_revenue.values("whmcs_id"))
+    extra = _ledger_entries(system_id)
+    _rebuild(system_id, "invoice", paid.annotate(d=F("date")), days, extra=extra["invoice"])
     _rebuild(
-        system_id, "paid", paid.exclude(date_paid=None).annotate(d=_paid_day()), paid_days, moment="date_paid"
+        system_id,
+        "paid",
+        paid.exclude(date_paid=None).annotate(d=_paid_day()),
+        paid_days,
+        moment="date_paid",
+        extra=extra["paid"],
     )
+
+
+def _ledger_entries(system_id: int) -> dict[str, list[tuple[date, int, int, int]]]:
+    """Per basis, ``(day, invoices, net_cents, tax_cents)`` of the invoices refunded or charged
+    back (they keep counting) and of the refunds (negative). Few rows: read in Python."""
+    from forecaster.systems.models import AccountingSystem
+
+    out: dict[str, list[tuple[date, int, int, int]]] = {"invoice": [], "paid": []}
+    not_revenue = set(
+        InvoiceDetail.objects.filter(system_id=system_id, kind__in=NOT_REVENUE).values_list(
+            "whmcs_id", flat=True
+        )
+    )
+    returned = ReturnedInvoice.objects.filter(system_id=system_id, booked=True)
+    for wid, day, paid_at, net, tax in returned.values_list(
+        "whmcs_id", "date", "date_paid", "net_base", "tax_base"
+    ):
+        if wid in not_revenue:
+            continue
+        entry = (1, _as_cents(net), _as_cents(tax))
+        out["invoice"].append((day, *entry))
+        if paid_at is not None:
+            out["paid"].append((_local_day(paid_at), *entry))
+    restate = (
+        AccountingSystem.objects.filter(pk=system_id).values_list("refunds_restate", flat=True).first()
+        or False
+    )
+    refunds = Refund.objects.filter(system_id=system_id).values_list(
+        "whmcs_id", "day", "invoice_date", "invoice_paid", "net_base", "tax_base"
+    )
+    for wid, day, invoice_day, invoice_paid, net, tax in refunds:
+        if wid in not_revenue:
+            continue
+        entry = (0, -_as_cents(net), -_as_cents(tax))
+        if not restate:
+            out["invoice"].append((day, *entry))
+            out["paid"].append((day, *entry))
+            continue
+        out["invoice"].append((invoice_day, *entry))
+        if invoice_paid is not None:
+            out["paid"].append((_local_day(invoice_paid), *entry))
+    return out
+
+
+def _as_cents(amount: Decimal) -> int:
+    return int(amount.scaleb(2))
+
+
+def _local_day(moment: datetime) -> date:
+    return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
 
 
 def _paid_day() -> Func | TruncDate:
@@ -56,13 +120,20 @@ def _paid_day() -> Func | TruncDate:
 
 
 def _rebuild(
-    system_id: int, basis: str, rows: QuerySet, days: Iterable[date] | None, moment: str = ""
+    system_id: int,
+    basis: str,
+    rows: QuerySet,
+    days: Iterable[date] | None,
+    moment: str = "",
+    extra: list[tuple[date, int, int, int]] = (),
 ) -> None:
     existing = DailyRevenue.objects.filter(system_id=system_id, basis=basis)
+    wanted: set[date] | None = None
     if days is not None:
         day_list = sorted(set(days))
         if not day_list:
             return
+        wanted = set(day_list)
         existing = existing.filter(day__in=day_list)
         # For a datetime, the moments within those local days as plain comparisons on the
         # column: the database need not compute every invoice's day to find a few days'.
@@ -72,19 +143,29 @@ def _rebuild(
     grouped = rows.values("d").annotate(
         n=Count("id"), net=Sum(_cents("net_base")), tax=Sum(_cents("tax_base"))
     )
+    sums: dict[date, list[int]] = {}
+    for g in grouped.order_by():
+        day = g["d"] if isinstance(g["d"], date) else date.fromisoformat(str(g["d"])[:10])
+        sums[day] = [g["n"], g["net"], g["tax"]]
+    for day, n, net, tax in extra:
+        if wanted is None or day in wanted:
+            total = sums.setdefault(day, [0, 0, 0])
+            total[0] += n
+            total[1] += net
+            total[2] += tax
     DailyRevenue.objects.bulk_create(
         [
             DailyRevenue(
                 system_id=system_id,
                 basis=basis,
-                day=g["d"],
-                invoices=g["n"],
-                net=Decimal(g["net"]).scaleb(-2),
-                tax=Decimal(g["tax"]).scaleb(-2),
-                net_cents=g["net"],
-                tax_cents=g["tax"],
+                day=day,
+                invoices=n,
+                net=Decimal(net).scaleb(-2),
+                tax=Decimal(tax).scaleb(-2),
+                net_cents=net,
+                tax_cents=tax,
             )
-            for g in grouped.order_by()
+            for day, (n, net, tax) in sums.items()
         ],
         batch_size=2000,
     )

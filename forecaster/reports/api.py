@@ -27,6 +27,7 @@ from forecaster.reports.models import ApiToken, hash_token
 from forecaster.reports.params import ParamError, UnknownSystem, parse_report_params
 from forecaster.reports.queries import BASES, GROUPINGS, revenue, totals_by_system
 from forecaster.reports.rates import RateBook, base_currency
+from forecaster.sync.ledger import revenue_notes
 from forecaster.systems.models import AccountingSystem
 
 # Writing "last used" on every request would make each GET a write; once a minute is plenty.
@@ -132,7 +133,12 @@ def revenue_api(request: HttpRequest) -> JsonResponse:
     except ParamError as exc:
         return _error(400, str(exc))
     report = revenue(params.date_from, params.date_to, params.by, params.system_id, params.basis)
-    return JsonResponse(exports.to_json(report))
+    systems = [params.system] if params.system else list(AccountingSystem.objects.all())
+    data = exports.to_json(report)
+    notes = revenue_notes(systems)
+    if notes:  # what the revenue cannot tell apart with a system's API role (README, "Money")
+        data["notes"] = notes
+    return JsonResponse(data)
 
 
 def _iso(value) -> str | None:
@@ -255,6 +261,11 @@ def _core_schema() -> dict:
                         "to": {**date_param, "nullable": True},
                         "rows": {"type": "array", "items": {"$ref": "#/components/schemas/Row"}},
                         "total": {"$ref": "#/components/schemas/Amounts"},
+                        "notes": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "What the revenue cannot tell apart with a system's API role.",
+                        },
                     },
                     "additionalProperties": False,
                 },

@@ -247,6 +247,9 @@ def apply_to_history(system) -> int:
                 batch = []
         if batch:
             Invoice.objects.bulk_update(batch, fields)
+        from forecaster.sync.ledger import reconvert
+
+        changed += reconvert(system, book)  # refunded invoices and refunds: the same rule
         aggregates.refresh(system.pk)
     return changed
 

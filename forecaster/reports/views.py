@@ -54,6 +54,7 @@ from forecaster.reports.rates import (
     invoices_per_currency,
     rate_warnings,
 )
+from forecaster.sync.ledger import revenue_notes
 from forecaster.systems.models import AccountingSystem
 
 STALE_AFTER = timedelta(hours=36)
@@ -200,6 +201,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "chart": _chart(months, currency),
             "systems": system_rows,
             "warnings": rate_warnings(systems),
+            "revenue_notes": revenue_notes(systems),
             "today": today,
             "chart_from": start,
             # Nothing held yet: the page shows the next step instead of an empty chart.
@@ -284,6 +286,7 @@ def revenue_page(request: HttpRequest) -> HttpResponse:
             "error": error,
             "chart": _chart(shown, report.currency) if report else None,
             "warnings": rate_warnings(systems),
+            "revenue_notes": revenue_notes(systems),
             "query": query.urlencode(),
             "presets": [
                 (label, _preset_query(query, values))

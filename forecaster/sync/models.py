@@ -203,3 +203,89 @@ class UnpaidInvoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system_id}: due {self.due_date}"
+
+
+# --- What WHMCS books beyond the paid invoices (forecaster.sync.ledger) -----------------------
+
+
+class InvoiceKind(models.TextChoices):
+    SALE = "sale", _("Sale")
+    DEPOSIT = "deposit", _("Deposit (Add Funds)")
+    MASS_PAYMENT = "mass_payment", _("Mass payment")
+
+
+# Kinds that are not revenue: the money they bring pays other invoices, which count themselves.
+NOT_REVENUE = (InvoiceKind.DEPOSIT, InvoiceKind.MASS_PAYMENT)
+
+
+class InvoiceDetail(models.Model):
+    """What GetInvoice told about one invoice's items, read once and kept (a paid invoice's
+    items never change): only the kind it makes the invoice — never descriptions or ids."""
+
+    system = models.ForeignKey(AccountingSystem, on_delete=models.CASCADE, related_name="+")
+    whmcs_id = models.BigIntegerField()
+    kind = models.CharField(max_length=16, choices=InvoiceKind.choices)
+    checked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["system", "whmcs_id"], name="invoice_detail_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system_id}:{self.whmcs_id} {self.kind}"
+
+
+class ReturnedInvoice(InvoiceFields):
+    """An invoice that was paid and whose money went back (WHMCS status Refunded or
+    Collections). It keeps counting in its own period; its refunds count negative in theirs.
+
+    Held only when the role lets the sync see refunds (GetInvoice or GetTransactions);
+    ``booked`` is set once its transactions are known, and only booked ones count.
+    """
+
+    system = models.ForeignKey(AccountingSystem, on_delete=models.CASCADE, related_name="+")
+    whmcs_id = models.BigIntegerField()
+    booked = models.BooleanField(default=False)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["system", "whmcs_id"], name="returned_invoice_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system_id}:{self.whmcs_id} ({self.status})"
+
+
+class Refund(models.Model):
+    """Money WHMCS paid back on a sale invoice (a refund or a chargeback): one transaction.
+
+    ``amount`` is in the invoice's currency; ``net`` and ``tax`` split it in the invoice's own
+    proportion (net half-up to the cent, tax = amount − net); ``net_base``/``tax_base`` are
+    those converted with the invoice's rate. ``day`` is the refund's date; ``invoice_date`` and
+    ``invoice_paid`` are the invoice's, for systems whose refunds restate the original month.
+    """
+
+    system = models.ForeignKey(AccountingSystem, on_delete=models.CASCADE, related_name="+")
+    whmcs_id = models.BigIntegerField(help_text=_("The refunded invoice's id in WHMCS."))
+    transaction_id = models.BigIntegerField()
+    day = models.DateField()
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    net = models.DecimalField(max_digits=16, decimal_places=2)
+    tax = models.DecimalField(max_digits=16, decimal_places=2)
+    currency = models.CharField(max_length=8, blank=True)
+    rate = models.DecimalField(max_digits=18, decimal_places=6)
+    net_base = models.DecimalField(max_digits=16, decimal_places=2)
+    tax_base = models.DecimalField(max_digits=16, decimal_places=2)
+    invoice_date = models.DateField()
+    invoice_paid = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["system", "transaction_id"], name="refund_unique"),
+        ]
+        indexes = [models.Index(fields=["system", "day"], name="refund_sys_day")]
+
+    def __str__(self) -> str:
+        return f"{self.system_id}:{self.whmcs_id} −{self.amount} on {self.day}"

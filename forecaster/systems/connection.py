@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 @sensitive_variables("client")
 def check_connection(system: AccountingSystem) -> ConnectionResult:
-    """One request, short timeout, no retries; never raises for remote problems.
+    """One request, short timeout, no retries; never raises for remote problems. When it
+    works, one cheap request each tells whether the role allows GetInvoice and GetTransactions.
 
     >>> result = check_connection(system)
     >>> result.ok, result.message, result.fix
@@ -34,5 +35,15 @@ def check_connection(system: AccountingSystem) -> ConnectionResult:
         )
     with client:
         result = client.test_connection()
+        if result.ok and hasattr(client, "allowed_actions"):
+            # What the role allows beyond GetInvoices, and what each unlocks (the ledger).
+            try:
+                result.permissions = client.allowed_actions({"GetInvoices": True})
+            except errors.RemoteError as exc:
+                log.info("permission check of system %s failed: %s", system.pk, exc.kind)
+            else:
+                from forecaster.sync.ledger import remember_actions
+
+                remember_actions(system, result.permissions)
     log.debug("test connection of system %s: %s", system.pk, result.kind)
     return result

@@ -292,6 +292,7 @@ class SystemForm(forms.ModelForm):
             "parallel_requests",
             "auto_sync",
             "exchange_rate",
+            "refunds_restate",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
@@ -306,6 +307,7 @@ class SystemForm(forms.ModelForm):
         "auto_sync",
         "exchange_rate",
         "apply_rate_to",
+        "refunds_restate",
     ]
 
     def __init__(self, *args, invoices_held: int = 0, **kwargs) -> None:
@@ -445,4 +447,8 @@ class SystemForm(forms.ModelForm):
                 system.set_secret(secret)
             system.save()
             reconverted = apply_to_history(system) if self.reconvert_history else None
+            if "refunds_restate" in self.changed_data and system.pk:
+                from forecaster.reports import aggregates
+
+                aggregates.refresh(system.pk)  # refunds move to the other period at once
         return system, reconverted

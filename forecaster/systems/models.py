@@ -56,6 +56,14 @@ class AccountingSystem(models.Model):
         default=Decimal("1"),
         help_text=_("Amounts × rate = base currency. Set 1 when WHMCS bills in the base currency."),
     )
+    refunds_restate = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Off (recommended): a refund or chargeback lowers the revenue of the period it "
+            "happened in, so a closed month never changes. On: it lowers the revenue of the "
+            "refunded invoice's own period, rewriting that month."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -66,6 +74,9 @@ class AccountingSystem(models.Model):
     last_full_sync_at = models.DateTimeField(null=True, blank=True, editable=False)
     remote_total = models.BigIntegerField(null=True, blank=True, editable=False)
     next_auto_sync_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The API actions the WHMCS role allows, lower-case and comma-separated, as last learnt by
+    # Test connection or a sync ("" = not known yet). See forecaster.sync.ledger.
+    api_actions = models.CharField(max_length=100, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -20,6 +20,7 @@ from forecaster.lib.display import count_text
 from forecaster.reports.models import RateSource, SystemRatePolicy
 from forecaster.reports.queries import totals_by_system
 from forecaster.reports.rates import base_currency
+from forecaster.sync.ledger import revenue_notes
 from forecaster.systems import pending
 from forecaster.systems.connection import check_connection
 from forecaster.systems.forms import sends_in_clear
@@ -57,6 +58,7 @@ def system_list(request: HttpRequest) -> HttpResponse:
             ),
             "types": all_types(),
             "base_currency": base_currency(),
+            "revenue_notes": revenue_notes(systems),
         },
     )
 

@@ -13,6 +13,7 @@ from forecaster.sync.engine.core import Engine, PageSource
 from forecaster.sync.engine.full import join_note
 from forecaster.sync.engine.heartbeat import Heartbeat
 from forecaster.sync.engine.outcome import record_outcome
+from forecaster.sync.ledger import Ledger
 from forecaster.sync.models import SyncRun
 from forecaster.systems.models import AccountingSystem
 
@@ -55,6 +56,8 @@ def run_sync(
         else:
             engine.incremental()
         engine.pipeline()  # the unpaid invoices due ahead, once the paid ones are exact
+        # Deposits, mass payments and refunds: what the role lets the sync see beyond paid invoices.
+        Ledger(system, client, full=run.mode == SyncRun.Mode.FULL, check=engine._check_stop).update()
     except BaseException as exc:  # recorded below; KeyboardInterrupt included (CLI Ctrl-C)
         outcome = exc
     finally:

@@ -70,7 +70,10 @@ def test_success_shows_how_many_paid_invoices(admin_client, whmcs):
     assert "Connection works" in body and f"{paid:,} paid invoices" in body
     ok, text = cli_test(system)
     assert ok and f"{paid:,} paid invoices" in text
-    assert whmcs.requests.count == 2  # one request per test, no retries
+    # Per test: one GetInvoices, no retries, then one cheap request each to learn whether the
+    # role allows GetInvoice and GetTransactions.
+    assert whmcs.requests.count == 2 * 3
+    assert "GetInvoice: not allowed" in text and "GetInvoice" in body
 
 
 def test_wrong_secret_is_authentication_failed_and_never_retried(admin_client, whmcs):

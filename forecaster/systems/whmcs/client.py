@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 import httpx
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from forecaster.lib import http
@@ -49,6 +49,8 @@ SINGLE_READ_MAX = 5000
 MAX_PIECE_RETRIES = 3
 # WHMCS's whole-answer failure when one record in it is not valid UTF-8 (the same page in XML works).
 JSON_ENCODING_ERROR = "error generating json encoded response"
+# GetTransactions has no paging: its one answer holds every transaction (about 400 bytes each).
+TRANSACTIONS_MAX_BYTES = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,19 @@ class RetryPolicy:
         return wait
 
 
+# What each API action of the role unlocks (Test connection lists them).
+WHAT_EACH_UNLOCKS = {
+    "GetInvoices": gettext_lazy("paid invoices: required; revenue as the original product counted it"),
+    "GetInvoice": gettext_lazy(
+        "tells deposits (Add Funds) and mass payments from sales, and reads the refunds of invoices "
+        "refunded in full or charged back"
+    ),
+    "GetTransactions": gettext_lazy(
+        "finds every refund and chargeback, partial ones too, with one request per sync"
+    ),
+}
+
+
 @dataclass
 class ConnectionResult:
     """What "Test connection" found. ``ok`` with ``paid_invoices``, or the ``error``."""
@@ -94,6 +109,8 @@ class ConnectionResult:
     paid_invoices: int | None = None
     error: errors.RemoteError | None = None
     warnings: list[str] = field(default_factory=list)
+    # Which of GetInvoices / GetInvoice / GetTransactions the API role allows (when checked).
+    permissions: dict[str, bool] = field(default_factory=dict)
 
     @property
     def message(self) -> str:
@@ -109,6 +126,11 @@ class ConnectionResult:
     @property
     def fix(self) -> str:
         return "" if self.ok or self.error is None else self.error.fix
+
+    @property
+    def permission_rows(self) -> list[tuple[str, bool, str]]:
+        """``(action, allowed, what it unlocks)`` for each action checked."""
+        return [(a, ok, str(WHAT_EACH_UNLOCKS.get(a, ""))) for a, ok in self.permissions.items()]
 
     @property
     def kind(self) -> str:
@@ -286,6 +308,45 @@ class WhmcsClient:
         }
         if status:
             params["status"] = status
+        return _page(self._retrying(params), start)
+
+    def get_invoice(self, invoice_id: int) -> dict:
+        """GetInvoice: one invoice with ``items`` and ``transactions`` (its own permission;
+        ``PermissionMissing`` when the role lacks it). Retries transient errors."""
+        return self._retrying({"action": "GetInvoice", "invoiceid": int(invoice_id)})
+
+    def get_transactions(self, **filters: str | int) -> list[dict]:
+        """GetTransactions: every transaction, or those of ``invoiceid`` / ``clientid`` /
+        ``transid`` (WHMCS has no paging here: unfiltered, one answer holds them all)."""
+        data = self._retrying({"action": "GetTransactions", **filters}, max_bytes=TRANSACTIONS_MAX_BYTES)
+        return _records(data.get("transactions"), "transaction") or []
+
+    def allowed_actions(self, known: dict[str, bool] | None = None) -> dict[str, bool]:
+        """Which of GetInvoices, GetInvoice and GetTransactions the API role allows: one cheap
+        request each not in ``known`` (GetInvoice of id 0, GetTransactions of a transaction id
+        that never exists). Raises ``RemoteError`` for anything but a permission refusal."""
+        probes = {
+            "GetInvoices": {"action": "GetInvoices", "status": "Paid", "limitnum": 1},
+            "GetInvoice": {"action": "GetInvoice", "invoiceid": 0},
+            "GetTransactions": {"action": "GetTransactions", "transid": "forecaster-probe"},
+        }
+        allowed = dict(known or {})
+        wait = min(self.timeout, TEST_TIMEOUT)
+        for action, params in probes.items():
+            if action in allowed:
+                continue
+            try:
+                self._call(params, timeout=wait, deadline=wait)
+                allowed[action] = True
+            except errors.PermissionMissing:
+                allowed[action] = False
+            except errors.WhmcsError as exc:
+                # GetInvoice of id 0 answers "Invoice ID Not Found": the call itself is allowed.
+                allowed[action] = "not found" in str(exc.message).lower()
+        return allowed
+
+    def _retrying(self, params: dict[str, str | int], max_bytes: int | None = None) -> dict:
+        """One call, transient errors retried per the policy within the page deadline."""
         policy = self.retry
         attempt = 0
         waited = 0.0
@@ -299,7 +360,9 @@ class WhmcsClient:
             self._hold()
             try:
                 left = ends - time.monotonic()
-                return _page(self._call(params, timeout=None, deadline=max(1.0, min(each, left))), start)
+                return self._call(
+                    params, timeout=None, deadline=max(1.0, min(each, left)), max_bytes=max_bytes
+                )
             except errors.RemoteError as exc:
                 if policy is None or not exc.retryable or attempt >= policy.max_attempts:
                     raise
@@ -368,12 +431,19 @@ class WhmcsClient:
 
     # --- one request ----------------------------------------------------------------------------
 
-    def _call(self, params: dict[str, str | int], *, timeout: float | None, deadline: float) -> dict:
+    def _call(
+        self,
+        params: dict[str, str | int],
+        *,
+        timeout: float | None,
+        deadline: float,
+        max_bytes: int | None = None,
+    ) -> dict:
         """One request, JSON unless WHMCS already failed to encode one; a page WHMCS cannot
         encode as JSON (a record with malformed UTF-8) is asked again as XML."""
         if not self.prefer_xml:
             try:
-                return self._request(params, "json", timeout, deadline)
+                return self._request(params, "json", timeout, deadline, max_bytes)
             except errors.WhmcsError as exc:
                 if JSON_ENCODING_ERROR not in str(exc.message).lower():
                     raise
@@ -384,11 +454,16 @@ class WhmcsClient:
                     "often in a client's details); they were read as XML."
                 )
             )
-        return self._request(params, "xml", timeout, deadline)
+        return self._request(params, "xml", timeout, deadline, max_bytes)
 
     @sensitive_variables("body")
     def _request(
-        self, params: dict[str, str | int], responsetype: str, timeout: float | None, deadline: float
+        self,
+        params: dict[str, str | int],
+        responsetype: str,
+        timeout: float | None,
+        deadline: float,
+        max_bytes: int | None = None,
     ) -> dict:
         body = {
             "identifier": self._identifier,
@@ -399,7 +474,14 @@ class WhmcsClient:
         with self._count_lock:
             self.requests_made += 1
         try:
-            response = http.post_form(self._http, self.url, body, timeout=timeout, deadline=deadline)
+            response = http.post_form(
+                self._http,
+                self.url,
+                body,
+                timeout=timeout,
+                deadline=deadline,
+                max_bytes=max_bytes or http.DEFAULT_MAX_BYTES,
+            )
         except http.OutboundError as exc:
             raise _transport_error(exc).masked(*self._credentials()) from None
         try:
@@ -556,12 +638,13 @@ def _counter(data: dict, key: str, default: int | None = None) -> int:
     return number
 
 
-def _records(invoices: object) -> list[dict] | None:
-    """The invoice dicts inside ``invoices``; ``None`` when the shape is unrecognisable."""
+def _records(invoices: object, element: str = "invoice") -> list[dict] | None:
+    """The dicts inside a WHMCS list (``{"invoice": [...]}``, ``{"transaction": ...}``, ``""``,
+    ``[]``); ``None`` when the shape is unrecognisable."""
     if invoices in (None, "", [], {}):
         return []
     if isinstance(invoices, dict):
-        inner = invoices.get("invoice")
+        inner = invoices.get(element)
         if inner in (None, "", [], {}):
             return []
         if isinstance(inner, dict):  # a single invoice rendered as an object

@@ -25,6 +25,7 @@ class WhmcsSystemForm(SystemForm):
         "parallel_requests": gettext_lazy("Parallel requests"),
         "auto_sync": gettext_lazy("Automatic synchronization"),
         "exchange_rate": gettext_lazy("Exchange rate"),
+        "refunds_restate": gettext_lazy("Refunds restate the original month"),
     }
 
     def __init__(self, *args, **kwargs) -> None:

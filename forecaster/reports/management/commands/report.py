@@ -1,7 +1,8 @@
 """``forecaster report revenue [--from D] [--to D] [--by year|month|day] [--system S]
 [--format table|json|csv] [--basis invoice|paid]`` — the revenue report on standard output.
 
-Rate warnings (several currencies on one rate) go to standard error, so JSON and CSV output
+Rate warnings (several currencies on one rate) and what the revenue cannot tell apart with a
+system's API role go to standard error, so JSON and CSV output
 stays machine-readable.
 """
 
@@ -16,6 +17,7 @@ from forecaster.reports import exports
 from forecaster.reports.params import ParamError, parse_report_params
 from forecaster.reports.queries import BASES, GROUPINGS, revenue
 from forecaster.reports.rates import rate_warnings
+from forecaster.sync.ledger import revenue_notes
 from forecaster.systems.models import AccountingSystem
 
 
@@ -65,6 +67,8 @@ class Command(BaseCommand):
         systems = [params.system] if params.system else list(AccountingSystem.objects.all())
         for warning in rate_warnings(systems):
             self.stderr.write(f"warning: {warning}")
+        for note in revenue_notes(systems):
+            self.stderr.write(f"note: {note}")
         fmt = opts.get("fmt") or "table"
         if fmt == "json":
             self.stdout.write(json.dumps(exports.to_json(report), ensure_ascii=False))

@@ -98,6 +98,19 @@ class Command(BaseCommand):
             p.add_argument(
                 "--exchange-rate", dest="exchange_rate", help="Amounts × rate = base currency (default 1)."
             )
+            p.add_argument(
+                "--refunds-restate",
+                dest="refunds_restate",
+                action="store_true",
+                default=None,
+                help="A refund lowers the refunded invoice's own period (rewrites closed months).",
+            )
+            p.add_argument(
+                "--refunds-in-own-period",
+                dest="refunds_restate",
+                action="store_false",
+                help="A refund lowers the period it happened in (default).",
+            )
             # Present only to refuse it with a clear reason (and to stop prefix matching).
             p.add_argument(
                 "--secret",
@@ -172,12 +185,14 @@ class Command(BaseCommand):
             "parallel_requests": system.parallel_requests if system else 2,
             "auto_sync": system.auto_sync if system else False,
             "exchange_rate": system.exchange_rate if system else Decimal("1"),
+            "refunds_restate": system.refunds_restate if system else False,
         }
         for key in data:
             if options.get(key) is not None:
                 data[key] = options[key]
-        if not data["auto_sync"]:
-            data.pop("auto_sync")  # an unchecked box is absent, as in a browser
+        for box in ("auto_sync", "refunds_restate"):
+            if not data[box]:
+                data.pop(box)  # an unchecked box is absent, as in a browser
         if options.get("another_whmcs"):
             data["another_whmcs"] = "on"
         return data
@@ -246,6 +261,8 @@ class Command(BaseCommand):
         from forecaster.reports.queries import totals_by_system
 
         totals = totals_by_system()
+        from forecaster.sync.ledger import blind_spot
+
         rows = []
         currency = base_currency()
         for s in AccountingSystem.objects.all():
@@ -270,8 +287,14 @@ class Command(BaseCommand):
                     "invoices": int(t.get("invoices", 0)),
                     "total": fmt(t.get("gross")),
                     "currency": currency,
+                    "refunds_restate": s.refunds_restate,
+                    "api_actions": [a for a in s.api_actions.split(",") if a and a != "none"],
+                    "revenue_note": blind_spot(s),
                 }
             )
+        for row in rows:
+            if row["revenue_note"]:
+                self.stderr.write(f"note: {row['revenue_note']}")
         if options["format"] == "json":
             self.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False))
             return
@@ -325,4 +348,8 @@ class Command(BaseCommand):
             self.stderr.write(f"Warning: {warning}")
         if not result.ok:
             raise CommandError(f"{result.message} Fix: {result.fix}".strip())
-        self.stdout.write(f"OK: {result.message}")
+        roles = "; ".join(
+            f"{action}: {'allowed' if allowed else 'not allowed'} ({unlocks})"
+            for action, allowed, unlocks in result.permission_rows
+        )
+        self.stdout.write(f"OK: {result.message} {roles}".strip())
