@@ -19,9 +19,10 @@ three cheap requests and kept up to date whenever WHMCS refuses a call):
   partial ones too — is booked (:class:`Refund`), at each sync.
 
 A full sync re-reads the Refunded and Collections invoices (GetInvoices pages). An everyday
-sync reads them again only when something says they changed: with GetTransactions, a refund of
-an invoice that is neither paid nor held as returned; without it, one request per status
-(``limitnum=1``) whose count or newest id differs from what is held.
+sync reads them again only when something says they changed: the paid sync of the run found
+paid invoices gone, or (with GetTransactions) a refund of an invoice that is neither paid nor
+held as returned. An invoice paid and refunded in full between two syncs without
+GetTransactions waits for the next full sync (the daily schedule runs one regularly).
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ class Ledger:
         full: bool,
         check: Callable[[], None] = lambda: None,
         size: int | None = None,
+        removed: int = 0,
     ) -> None:
         self.system = system
         self.client = client
@@ -109,6 +111,7 @@ class Ledger:
         self.check = check
         self.size = max(1, int(size or system.step))
         self.book = RateBook(system)
+        self.removed = removed  # paid invoices this run found no longer paid
         self.changed = False
 
     # --- the run ------------------------------------------------------------------------------
@@ -138,7 +141,7 @@ class Ledger:
         known = known_actions(self.system)
         if known is None:
             # The paid invoices were just read: GetInvoices is allowed; ask about the other two.
-            remember_actions(self.system, self.client.allowed_actions({"GetInvoices": True}))
+            remember_actions(self.system, self.client.allowed_actions({"GetInvoices": True}, retry=True))
             known = known_actions(self.system) or set()
         return known
 
@@ -156,34 +159,28 @@ class Ledger:
     # --- invoices refunded in full or charged back --------------------------------------------
 
     def _returned(self, txs: dict[int, list[dict]] | None) -> None:
-        held = ReturnedInvoice.objects.filter(system=self.system)
+        if not self.full and not self._returned_moved(txs):
+            return
         for status in RETURNED_STATUSES:
-            self.check()
-            mine = held.filter(status=status)
-            if not self.full and not self._returned_moved(status, mine, txs):
-                continue
             self._replace_returned(status, self._read_status(status))
 
-    def _returned_moved(self, status: str, mine: Any, txs: dict[int, list[dict]] | None) -> bool:
-        if txs is not None:
-            # Every refund is in the transactions: a refunded invoice that is neither paid nor
-            # held as returned is what changed.
-            refunded = {wid for wid, rows in txs.items() if any(t["out"] for t in rows)}
-            paid = set(
-                Invoice.objects.filter(system=self.system, whmcs_id__in=refunded).values_list(
-                    "whmcs_id", flat=True
-                )
+    def _returned_moved(self, txs: dict[int, list[dict]] | None) -> bool:
+        """Could the Refunded or Collections invoices have changed since the last sync?"""
+        # An invoice refunded in full or charged back leaves the paid invoices, which the paid
+        # sync of this run has just noticed (no request needed).
+        if self.removed > 0 or txs is None:
+            return self.removed > 0
+        # Every refund is in the transactions: a refunded invoice that is neither paid nor held
+        # as returned is what changed.
+        refunded = {wid for wid, rows in txs.items() if any(t["out"] for t in rows)}
+        held = {
+            wid
+            for model in (Invoice, ReturnedInvoice)
+            for wid in model.objects.filter(system=self.system, whmcs_id__in=refunded).values_list(
+                "whmcs_id", flat=True
             )
-            returned = set(
-                ReturnedInvoice.objects.filter(system=self.system, whmcs_id__in=refunded).values_list(
-                    "whmcs_id", flat=True
-                )
-            )
-            return bool(refunded - paid - returned)
-        page = self.client.get_invoices(limitstart=0, limitnum=1, status=status, order="desc")
-        newest = mine.order_by("-whmcs_id").values_list("whmcs_id", flat=True).first()
-        got = [_int(r.get("id")) for r in page.records]
-        return page.total != mine.count() or got[:1] != ([newest] if newest is not None else [])
+        }
+        return bool(refunded - held)
 
     def _read_status(self, status: str) -> list[Any]:
         """Every invoice of ``status``, Step per request (the client never ends on a short page)."""

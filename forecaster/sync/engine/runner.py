@@ -57,7 +57,8 @@ def run_sync(
             engine.incremental()
         engine.pipeline()  # the unpaid invoices due ahead, once the paid ones are exact
         # Deposits, mass payments and refunds: what the role lets the sync see beyond paid invoices.
-        Ledger(system, client, full=run.mode == SyncRun.Mode.FULL, check=engine._check_stop).update()
+        full = run.mode == SyncRun.Mode.FULL
+        Ledger(system, client, full=full, check=engine._check_stop, removed=run.removed).update()
     except BaseException as exc:  # recorded below; KeyboardInterrupt included (CLI Ctrl-C)
         outcome = exc
     finally:

@@ -321,10 +321,14 @@ class WhmcsClient:
         data = self._retrying({"action": "GetTransactions", **filters}, max_bytes=TRANSACTIONS_MAX_BYTES)
         return _records(data.get("transactions"), "transaction") or []
 
-    def allowed_actions(self, known: dict[str, bool] | None = None) -> dict[str, bool]:
+    def allowed_actions(
+        self, known: dict[str, bool] | None = None, *, retry: bool = False
+    ) -> dict[str, bool]:
         """Which of GetInvoices, GetInvoice and GetTransactions the API role allows: one cheap
         request each not in ``known`` (GetInvoice of id 0, GetTransactions of a transaction id
-        that never exists). Raises ``RemoteError`` for anything but a permission refusal."""
+        that never exists). Raises ``RemoteError`` for anything but a permission refusal.
+        ``retry``: transient errors are retried as a sync's pages are (Test connection never
+        retries)."""
         probes = {
             "GetInvoices": {"action": "GetInvoices", "status": "Paid", "limitnum": 1},
             "GetInvoice": {"action": "GetInvoice", "invoiceid": 0},
@@ -336,7 +340,10 @@ class WhmcsClient:
             if action in allowed:
                 continue
             try:
-                self._call(params, timeout=wait, deadline=wait)
+                if retry:
+                    self._retrying(params)
+                else:
+                    self._call(params, timeout=wait, deadline=wait)
                 allowed[action] = True
             except errors.PermissionMissing:
                 allowed[action] = False
