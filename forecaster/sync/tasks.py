@@ -14,7 +14,7 @@ import signal
 import threading
 from collections.abc import Iterator
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 from django_tasks import task
 
@@ -32,7 +32,9 @@ def sync_run(run_id: int) -> dict:
     if run is None or run.status != SyncRun.Status.QUEUED:
         return {"run": run_id, "status": run.status if run else "missing"}
     stop = threading.Event()
-    with _stop_on_sigterm(stop):
+    # Stored texts are English whatever page queued the run (an immediate task backend runs it
+    # in the request, in the reader's language); pages translate them when they show them.
+    with _stop_on_sigterm(stop), translation.override("en"):
         run = run_sync(run.system, run.mode, run.trigger, run=run, stop=stop)
     return {"run": run.pk, "status": run.status}
 

@@ -55,6 +55,9 @@ class _Template:
                 parts.append(rf"(?P<{name}>.+)" if at_end else rf"(?P<{name}>.+?)")
             seen.add(name)
         parts.append(re.escape(msgid[last:]))
+        # A sentence ends at a space or the end of the text: "IP address %(ip)s." must take
+        # "127.0.0.1", not stop at "127.".
+        parts.append(r"(?=\s|$)")
         self.pattern = re.compile("".join(parts), re.S)
         self.literal_prefix = msgid[: matches[0].start()] if matches else msgid
 
@@ -114,7 +117,12 @@ def _longest_at(text: str, pos: int, by_prefix: dict, wild: list[_Template]) -> 
     best = ""
     for item in (*by_prefix.get(text[pos : pos + _PREFIX], ()), *wild):
         if isinstance(item, str):
-            if text.startswith(item, pos) and (best_end is None or pos + len(item) > best_end):
+            end = pos + len(item)
+            if (
+                text.startswith(item, pos)
+                and (end == len(text) or text[end].isspace())
+                and (best_end is None or end > best_end)
+            ):
                 best_end, best = pos + len(item), gettext(item)
             continue
         m = item.pattern.match(text, pos)

@@ -4,11 +4,22 @@ on the sync history, the system pages and the dashboard."""
 from __future__ import annotations
 
 import pytest
+from django.test import override_settings
+from django.utils import translation
 
 from forecaster.sync.engine import run_sync
 from forecaster.sync.models import SyncRun
+from forecaster.sync.tests.test_running import IMMEDIATE
+from tests.clients import csrf_post
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    yield
+    translation.activate("en")  # a request leaves its language active in the test's thread
+
 
 POLISH = {
     "First sync of this system: a full sync.": "Pierwsza synchronizacja tego systemu: synchronizacja pełna.",
@@ -64,3 +75,19 @@ def test_parameters_and_joined_sentences_are_translated_each(admin_client, syste
     assert "An older wording stays." in page  # no msgid matches it: kept as stored
     english = admin_client.get("/sync/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Resumed from step 7. Some changes may remain for the next sync." in english
+
+
+@pytest.mark.django_db
+@override_settings(TASKS=IMMEDIATE)
+def test_a_sync_started_from_a_polish_page_stores_english_and_shows_polish(admin_client, system, sb):
+    sb.policy.allowed_ips = set()  # the run fails with a diagnosis from the WHMCS client
+    admin_client.get(f"/sync/{system.pk}/", HTTP_ACCEPT_LANGUAGE="pl")
+    csrf_post(admin_client, f"/sync/{system.pk}/start/", {"mode": "full"}, HTTP_ACCEPT_LANGUAGE="pl")
+    run = SyncRun.objects.get(system=system)
+    assert run.status == "failed"
+    assert run.error_message.startswith("WHMCS does not allow API calls from this server's IP address")
+    system.refresh_from_db()
+    assert system.last_sync_message.startswith("Full sync failed: WHMCS does not allow")
+    page = admin_client.get("/sync/", HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+    assert "WHMCS does not allow" not in page
+    assert "WHMCS nie zezwala na wywołania API z adresu IP tego serwera 127.0.0.1." in page
