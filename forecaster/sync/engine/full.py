@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from forecaster.sync.engine.errors import SyncFailed
+from forecaster.sync.engine.outcome import failed_unexpectedly
 from forecaster.sync.models import StagedInvoice, SyncRun
 
 MAX_DRIFT_RETRIES = 8  # re-reads of one step when the remote shifts under us
@@ -24,6 +25,10 @@ MAX_DRIFT_RETRIES = 8  # re-reads of one step when the remote shifts under us
 MAX_PAGES_WITHOUT_NEW_IDS = 3
 # What a resumed run takes over from the interrupted one.
 RESUMED = ("next_offset", "last_id", "first_total", "step", "steps_total")
+STARTED_OVER = gettext_noop(
+    "Started over from the first step: the last full sync failed on the data it had read "
+    "(%(error)s), so that data was read again instead of resumed."
+)
 TOO_MUCH_DRIFT = (
     gettext_noop("WHMCS invoices kept changing while the sync read them."),
     gettext_noop("Run the sync again when WHMCS is quieter."),
@@ -111,7 +116,11 @@ class FullSync:
             run.save()
 
     def _resumable(self) -> SyncRun | None:
-        """The last full sync, when it was interrupted or failed with a stage to continue."""
+        """The last full sync, when it was interrupted or failed with a stage to continue.
+
+        A run that failed unexpectedly (not because of WHMCS, the network or the database's
+        room) may have failed on the rows it staged: resuming would meet them again, every
+        time. Its stage is not continued; the run starts over and its note says so."""
         previous = (
             SyncRun.objects.filter(system=self.system, mode=SyncRun.Mode.FULL)
             .exclude(pk=self.run.pk)
@@ -124,6 +133,9 @@ class FullSync:
             or previous.stage is None
             or previous.next_offset == 0
         ):
+            return None
+        if failed_unexpectedly(previous):
+            self.run.note = join_note(self.run.note, STARTED_OVER % {"error": previous.error_class})
             return None
         return previous
 

@@ -86,6 +86,12 @@ UNEXPECTED_MESSAGE = gettext_noop("An unexpected error stopped the sync; the ser
 UNEXPECTED_FIX = gettext_noop("Try again; if it keeps failing, report it with the log.")
 
 
+def failed_unexpectedly(run: SyncRun) -> bool:
+    """Whether ``run`` failed for a reason the ``FAILURES`` table does not know: nothing the
+    remote side said, but the sync's own processing (of the data it had read, maybe)."""
+    return run.status == SyncRun.Status.FAILED and run.error_message == UNEXPECTED_MESSAGE
+
+
 def describe(exc: BaseException) -> Described | None:
     """``(error_class, message, fix)`` of a failure by the ``FAILURES`` table; ``None`` when
     the failure is unexpected."""
