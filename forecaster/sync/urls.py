@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:system_id>/", views.history, name="system_history"),
     path("<int:system_id>/start/", views.start, name="start"),
     path("<int:system_id>/controls/", views.controls, name="controls"),
+    path("<int:system_id>/cancel/", views.cancel, name="cancel"),
 ]

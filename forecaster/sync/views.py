@@ -12,9 +12,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from forecaster.accounts.roles import admin_required
 from forecaster.sync.engine import AlreadyRunning
+from forecaster.sync.engine.claims import active_run
+from forecaster.sync.engine.heartbeat import request_cancel
 from forecaster.sync.models import SyncRun
 from forecaster.sync.tasks import start_sync
 from forecaster.systems.models import AccountingSystem
+
+# The htmx event a page hears when the run it showed has ended (systems/_panel.html listens).
+SYNC_FINISHED = "sync-finished"
 
 
 @require_POST
@@ -37,6 +42,32 @@ def start(request: HttpRequest, system_id: int) -> HttpResponse:
             _("A sync of %(system)s is already running.") % {"system": system.name},
             messages.WARNING,
         )
+    return _answer(request, system, text, level)
+
+
+@require_POST
+@admin_required
+def cancel(request: HttpRequest, system_id: int) -> HttpResponse:
+    """The Cancel button: the running sync stops after its current step, interrupted and
+    resumable (a queued one at once)."""
+    system = get_object_or_404(AccountingSystem, pk=system_id)
+    run = active_run(system)
+    if run is not None and request_cancel(run):
+        text, level = (
+            _(
+                "Cancelling the sync of %(system)s: it stops after its current step; a later Full sync "
+                "continues from there."
+            )
+            % {"system": system.name},
+            messages.SUCCESS,
+        )
+    else:
+        text, level = _("No sync of %(system)s is running.") % {"system": system.name}, messages.INFO
+    return _answer(request, system, text, level)
+
+
+def _answer(request: HttpRequest, system: AccountingSystem, text: str, level: int) -> HttpResponse:
+    """The controls fragment with ``text`` for htmx; otherwise a message and a redirect back."""
     if request.headers.get("HX-Request"):
         return render(
             request,
@@ -58,7 +89,7 @@ def start(request: HttpRequest, system_id: int) -> HttpResponse:
 def controls(request: HttpRequest, system_id: int) -> HttpResponse:
     """The buttons/progress fragment, polled by htmx while a sync runs."""
     system = get_object_or_404(AccountingSystem, pk=system_id)
-    return render(
+    response = render(
         request,
         "sync/_controls.html",
         {
@@ -66,6 +97,11 @@ def controls(request: HttpRequest, system_id: int) -> HttpResponse:
             "compact": bool(request.GET.get("compact")),
         },
     )
+    if request.headers.get("HX-Request") and active_run(system) is None:
+        # Only a page showing a run polls: the run has ended, so the parts of the page that
+        # depend on it (the system's invoices held, last sync) refresh themselves.
+        response["HX-Trigger"] = SYNC_FINISHED
+    return response
 
 
 @require_GET

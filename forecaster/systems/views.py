@@ -66,7 +66,6 @@ def system_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def system_detail(request: HttpRequest, pk: int) -> HttpResponse:
     system = get_object_or_404(AccountingSystem, pk=pk)
-    totals = totals_by_system().get(system.pk)
     try:
         stype = system.type
     except KeyError:
@@ -74,14 +73,19 @@ def system_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "systems/detail.html",
-        {
-            "system": system,
-            "stype": stype,
-            "totals": totals,
-            "plain_http": sends_in_clear(system.url),
-            "base_currency": base_currency(),
-        },
+        {**_panel_context(system), "stype": stype, "plain_http": sends_in_clear(system.url)},
     )
+
+
+@require_http_methods(["GET", "HEAD"])
+def system_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The details table alone (htmx refreshes it when a sync ends)."""
+    system = get_object_or_404(AccountingSystem, pk=pk)
+    return render(request, "systems/_panel.html", _panel_context(system))
+
+
+def _panel_context(system: AccountingSystem) -> dict:
+    return {"system": system, "totals": totals_by_system().get(system.pk), "base_currency": base_currency()}
 
 
 @sensitive_variables()

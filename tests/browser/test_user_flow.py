@@ -151,6 +151,11 @@ def test_administrator_connects_whmcs_syncs_and_reads_revenue(browser, service, 
         totals = {n for _k, n in seen}
         assert len(steps) >= 2, f"the progress did not advance: {sorted(seen)}"
         assert totals == {-(-len(paid) // STEP)}, f"n should be ceil({len(paid)}/{STEP}): {sorted(seen)}"
+        # Without a reload, the details show what the run brought (refreshed when it ended).
+        panel = page.locator("#system-panel")
+        held = panel.get_by_role("row", name=re.compile("Invoices held")).get_by_role("cell")
+        expect(held).to_contain_text(count_pattern(len(paid)))
+        expect(panel.get_by_role("row", name=re.compile("Last sync"))).not_to_contain_text("never")
         page.reload()
         shot(page, "full sync - finished")
 

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django import template
+from django.utils import timezone
 
 from forecaster.sync import texts
 from forecaster.sync.models import SyncRun
@@ -25,11 +27,36 @@ class SyncState:
             return 0
         return min(100, int(100 * run.step / run.steps_total))
 
+    @property
+    def read(self) -> int:
+        """Invoices a running full sync has read so far (its position in WHMCS's list)."""
+        run = self.active
+        if run is None:
+            return 0
+        return min(run.next_offset, run.remote_total) if run.remote_total is not None else run.next_offset
+
+    @property
+    def finish_at(self) -> datetime | None:
+        """When the active run should end, at the pace of the steps it took itself (a resumed
+        run's earlier steps were taken by the run it continues); ``None`` until it can tell."""
+        run = self.active
+        if run is None or run.started_at is None or not run.steps_total or run.step >= run.steps_total:
+            return None
+        done = run.step - (run.resumed_from.step if run.resumed_from_id else 0)
+        if done <= 0:
+            return None
+        now = timezone.now()
+        return now + (now - run.started_at) * (run.steps_total - run.step) / done
+
 
 @register.simple_tag
 def sync_state(system) -> SyncState:
     """The system's active run (queued/running) and its last finished run."""
-    runs = list(SyncRun.objects.filter(system=system).order_by("-created_at", "-id")[:2])
+    runs = list(
+        SyncRun.objects.filter(system=system)
+        .select_related("resumed_from")
+        .order_by("-created_at", "-id")[:2]
+    )
     active = next((r for r in runs if r.is_active), None)
     last = next((r for r in runs if not r.is_active), None)
     return SyncState(active=active, last=last)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
@@ -14,7 +16,7 @@ from django.test import override_settings
 from forecaster.sync import engine, schedule
 from forecaster.sync.models import SyncRun
 from tests.builders import assert_exact, make_system
-from tests.clients import csrf_post
+from tests.clients import csrf_client, csrf_post
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
@@ -187,6 +189,40 @@ def test_a_stop_request_interrupts_between_steps_and_the_next_run_resumes(system
     assert_exact(system, sb)
 
 
+@pytest.mark.django_db
+def test_a_full_sync_that_failed_on_its_staged_rows_starts_over_instead_of_resuming(system, sb, monkeypatch):
+    """Item 2: a stage holding a row the switch cannot take (here a row staged by an older
+    version, not in WHMCS) fails the resumed run; the next Full sync does not resume that stage
+    again (and fail again, forever) but starts over, and its note says so."""
+    from forecaster.sync.engine import staging
+    from forecaster.sync.models import StagedInvoice
+
+    stop = threading.Event()
+    first = engine.run_sync(
+        system, "full", "cli", stop=stop, on_progress=lambda run: run.step == 2 and stop.set(), prefetch=False
+    )
+    assert first.status == "interrupted"
+    bad = StagedInvoice.objects.filter(stage=first.stage).first()
+    bad.pk, bad.whmcs_id = None, 10**9
+    bad.save()
+
+    def switch_fails_on_the_bad_row(point):
+        if point == "switch-deleted" and StagedInvoice.objects.filter(whmcs_id=10**9).exists():
+            raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(staging, "_fault", switch_fails_on_the_bad_row)
+    with pytest.raises(CommandError):
+        call_command("sync", str(system.pk), "--full", stdout=StringIO())  # resumes: meets the row
+    failed = SyncRun.objects.latest("id")
+    assert failed.status == "failed" and failed.resumed_from_id == first.pk
+    out = StringIO()
+    call_command("sync", str(system.pk), "--full", stdout=out)  # the Full sync button, no --restart
+    run = SyncRun.objects.latest("id")
+    assert run.status == "succeeded" and run.resumed_from_id is None, out.getvalue()
+    assert "Started over" in run.note and "OverflowError" in run.note
+    assert_exact(system, sb)
+
+
 # --- R12: the daily schedule ------------------------------------------------------------------
 
 
@@ -306,6 +342,83 @@ def test_progress_fragment_polls_while_a_sync_runs(admin_client, system):
         admin_client, f"/sync/{system.pk}/start/", {"mode": "incremental"}, HTTP_HX_REQUEST="true"
     )
     assert "already running" in second.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_running_full_sync_shows_invoices_read_a_time_estimate_and_cancel(admin_client, system):
+    """Item 17: a full sync's counters are not 0 until the switch: the page shows how many
+    invoices it has read of how many, about how long is left, and a Cancel button."""
+    SyncRun.objects.create(
+        system=system, mode="full", trigger="user", status="running", step=3, steps_total=12,
+        next_offset=300, remote_total=1200, started_at=datetime.now(UTC) - timedelta(minutes=3),
+    )  # fmt: skip
+    body = admin_client.get(f"/sync/{system.pk}/controls/").content.decode()
+    assert "300 of 1,200 invoices read" in body
+    assert re.search(r"about [89]\xa0minutes left", body), body  # 3 steps in 3 minutes, 9 to go
+    assert f'hx-post="/sync/{system.pk}/cancel/"' in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancel_stops_a_running_sync_after_its_step_and_a_full_sync_resumes(sb, monkeypatch):
+    """Item 17: Cancel on the page stops the run cleanly (interrupted, resumable): the next
+    Full sync continues where it stopped and ends exact."""
+    from forecaster.sync.engine import heartbeat
+
+    monkeypatch.setattr(heartbeat, "CANCEL_CHECK_EVERY", 0.0)
+    system = make_system(sb, step=10)
+    admin = get_user_model().objects.create_user("boss", password="x", is_staff=True, is_superuser=True)
+    client = csrf_client(admin)
+    waiting, release = threading.Event(), threading.Event()
+
+    def stall(state, params):
+        if int(params.get("limitstart", 0)) >= 30:
+            waiting.set()
+            release.wait(timeout=120)
+
+    sb.controls.before_getinvoices = stall
+    outcome = []
+
+    def go():
+        from django.db import connection
+
+        try:
+            outcome.append(engine.run_sync(system, "full", "user", prefetch=False))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=go)
+    thread.start()
+    try:
+        assert waiting.wait(timeout=120)
+        client.get(f"/systems/{system.pk}/")
+        answer = csrf_post(client, f"/sync/{system.pk}/cancel/", {}, HTTP_HX_REQUEST="true")
+        assert "stops after its current step" in answer.content.decode()
+    finally:
+        release.set()
+        thread.join(timeout=300)
+    sb.controls.before_getinvoices = None
+    (cancelled,) = outcome
+    assert cancelled.status == "interrupted" and cancelled.error_class == "Cancelled"
+    again = engine.run_sync(system, "full", "user")
+    assert again.status == "succeeded" and again.resumed_from_id == cancelled.pk
+    assert_exact(system, sb)
+
+
+@pytest.mark.django_db
+def test_when_a_run_ends_the_system_page_refreshes_its_panel(admin_client, system, sb):
+    """Item 17: the system page's details (Invoices held, Last sync) listen for the end of the
+    run its sync controls show, and the last poll of the controls announces it."""
+    from forecaster.sync.models import Invoice
+
+    page = admin_client.get(f"/systems/{system.pk}/").content.decode()
+    assert 'hx-trigger="sync-finished from:body"' in page and "never" in page
+    engine.run_sync(system, "full", "cli")
+    polled = admin_client.get(f"/sync/{system.pk}/controls/", HTTP_HX_REQUEST="true")
+    assert polled["HX-Trigger"] == "sync-finished"
+    panel = admin_client.get(f"/systems/{system.pk}/panel/").content.decode()
+    held = Invoice.objects.filter(system=system).count()
+    assert held and f"{held} paid" in panel and 'id="system-panel"' in panel
+    assert "never" not in panel.split("Last sync", 1)[1].split("</tr>", 1)[0]
 
 
 @pytest.mark.django_db
