@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
@@ -121,6 +122,39 @@ def test_a_run_of_a_live_process_still_blocks(system, sb):
         engine.run_sync(system, "full", "cli")
 
 
+@contextmanager
+def stalled_full_sync(sb, system, *, at: int):
+    """A full sync of ``system`` in a thread whose request for rows from ``at`` on waits until
+    the block ends; yields the list its finished run lands in."""
+    waiting, release = threading.Event(), threading.Event()
+
+    def stall(state, params):
+        if int(params.get("limitstart", 0)) >= at:
+            waiting.set()
+            release.wait(timeout=120)
+
+    sb.controls.before_getinvoices = stall
+    outcome: list[SyncRun] = []
+
+    def go():
+        from django.db import connection
+
+        try:
+            outcome.append(engine.run_sync(system, "full", "user", prefetch=False))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=go)
+    thread.start()
+    try:
+        assert waiting.wait(timeout=120)
+        yield outcome
+    finally:
+        release.set()
+        thread.join(timeout=300)
+        sb.controls.before_getinvoices = None
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_heartbeat_keeps_a_run_live_while_a_request_waits(sb, monkeypatch):
     """While one request waits on WHMCS far longer than a run may stay silent, the heartbeat
@@ -130,28 +164,7 @@ def test_the_heartbeat_keeps_a_run_live_while_a_request_waits(sb, monkeypatch):
 
     monkeypatch.setattr(heartbeat, "HEARTBEAT_EVERY", 0.05)
     system = make_system(sb, step=10)
-    waiting, release = threading.Event(), threading.Event()
-
-    def stall(state, params):
-        if int(params.get("limitstart", 0)) >= 20:  # the third page hangs until released
-            waiting.set()
-            release.wait(timeout=120)
-
-    sb.controls.before_getinvoices = stall
-    outcome = []
-
-    def go():
-        from django.db import connection
-
-        try:
-            outcome.append(engine.run_sync(system, "full", "cli", prefetch=False).status)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=go)
-    thread.start()
-    try:
-        assert waiting.wait(timeout=120)
+    with stalled_full_sync(sb, system, at=20) as outcome:  # the third page hangs meanwhile
         silent = datetime.now(UTC) - claims.STALE_AFTER - timedelta(minutes=1)
         SyncRun.objects.filter(status="running").update(heartbeat_at=silent)  # "silent" for too long
         for _ in range(1200):  # until the thread beats (well under a second; bounded, not timed)
@@ -160,10 +173,7 @@ def test_the_heartbeat_keeps_a_run_live_while_a_request_waits(sb, monkeypatch):
             threading.Event().wait(0.05)
         with pytest.raises(engine.AlreadyRunning):
             engine.run_sync(system, "full", "cli")
-    finally:
-        release.set()
-        thread.join(timeout=300)
-    assert outcome == ["succeeded"]
+    assert [run.status for run in outcome] == ["succeeded"]
     assert list(SyncRun.objects.values_list("status", flat=True)) == ["succeeded"]
     assert_exact(system, sb)
 
@@ -368,35 +378,10 @@ def test_cancel_stops_a_running_sync_after_its_step_and_a_full_sync_resumes(sb, 
     system = make_system(sb, step=10)
     admin = get_user_model().objects.create_user("boss", password="x", is_staff=True, is_superuser=True)
     client = csrf_client(admin)
-    waiting, release = threading.Event(), threading.Event()
-
-    def stall(state, params):
-        if int(params.get("limitstart", 0)) >= 30:
-            waiting.set()
-            release.wait(timeout=120)
-
-    sb.controls.before_getinvoices = stall
-    outcome = []
-
-    def go():
-        from django.db import connection
-
-        try:
-            outcome.append(engine.run_sync(system, "full", "user", prefetch=False))
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=go)
-    thread.start()
-    try:
-        assert waiting.wait(timeout=120)
+    with stalled_full_sync(sb, system, at=30) as outcome:
         client.get(f"/systems/{system.pk}/")
         answer = csrf_post(client, f"/sync/{system.pk}/cancel/", {}, HTTP_HX_REQUEST="true")
         assert "stops after its current step" in answer.content.decode()
-    finally:
-        release.set()
-        thread.join(timeout=300)
-    sb.controls.before_getinvoices = None
     (cancelled,) = outcome
     assert cancelled.status == "interrupted" and cancelled.error_class == "Cancelled"
     again = engine.run_sync(system, "full", "user")
