@@ -27,7 +27,7 @@ def run(system_id: int) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from forecaster.lib.money import convert
+    from forecaster.currency.money import base_amounts
     from forecaster.sync.models import Invoice
     from forecaster.systems.models import AccountingSystem
 
@@ -57,7 +57,7 @@ def run(system_id: int) -> dict:
             page = body.get("invoices") or {}
             rows = page.get("invoice", []) if isinstance(page, dict) else []
             for row in rows:
-                invoice = _invoice(system, row, rate, convert)
+                invoice = _invoice(system, row, rate, base_amounts)
                 invoice.synced_at = timezone.now()
                 values = [f.get_db_prep_save(getattr(invoice, f.attname), connection) for f in fields]
                 cursor.execute(sql, values)
@@ -68,7 +68,7 @@ def run(system_id: int) -> dict:
     return {"seconds": time.perf_counter() - started, "requests": requests, "invoices": invoices}
 
 
-def _invoice(system, row: dict, rate: Decimal, convert):
+def _invoice(system, row: dict, rate: Decimal, base_amounts):
     from django.utils import timezone
 
     from forecaster.sync.models import Invoice
@@ -78,6 +78,7 @@ def _invoice(system, row: dict, rate: Decimal, convert):
     date_paid = None
     if paid and not paid.startswith("0000"):
         date_paid = timezone.make_aware(datetime.fromisoformat(paid), timezone.get_default_timezone())
+    net_base, tax_base = base_amounts(rate, subtotal, tax, tax2)
     invoice = Invoice(
         system=system, whmcs_id=int(row["id"]), number=row.get("invoicenum") or "",
         date=datetime.strptime(row["date"], "%Y-%m-%d").date(), date_paid=date_paid,
@@ -85,7 +86,7 @@ def _invoice(system, row: dict, rate: Decimal, convert):
         credit=Decimal(row["credit"]), total=Decimal(row["total"]),
         taxrate=Decimal(row["taxrate"]), taxrate2=Decimal(row["taxrate2"]),
         currency=row.get("currencycode", ""), rate=rate,
-        net_base=convert(subtotal, rate), tax_base=convert(tax + tax2, rate),
+        net_base=net_base, tax_base=tax_base,
     )  # fmt: skip
     # Fields other apps may add later keep their model defaults.
     for field in Invoice._meta.concrete_fields:

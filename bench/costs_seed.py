@@ -29,8 +29,8 @@ def seed(count: int) -> dict:
 
     from forecaster.costs import aggregates
     from forecaster.costs.models import Commitment, CostCurrencyRate, CostInvoice, Counterparty, Tag
-    from forecaster.lib.money import convert
-    from forecaster.reports.rates import base_currency
+    from forecaster.currency.base import base_currency
+    from forecaster.currency.money import base_amounts
 
     base = base_currency()
     rates = {"EUR": Decimal("1.080000"), "PLN": Decimal("0.250000"), base: Decimal("1.000000")}
@@ -55,7 +55,7 @@ def seed(count: int) -> dict:
             vat = (net * Decimal("0.23")).quantize(Decimal("0.01"))
             c = commitments[n % 400] if n % 5 else None
             p = c.counterparty if c else parties[n % 200]
-            net_base, vat_base = convert(net, rates[cur]), convert(vat, rates[cur])
+            net_base, vat_base = base_amounts(rates[cur], net, vat)
             batch.append(
                 CostInvoice(
                     counterparty=p,

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "forecaster.core",
     "forecaster.accounts",
+    "forecaster.currency",
     "forecaster.systems",
     "forecaster.sync",
     "forecaster.reports",

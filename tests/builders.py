@@ -14,8 +14,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from forecaster.currency.rates import RateBook, convert_invoice
 from forecaster.reports import aggregates
-from forecaster.reports.rates import RateBook, convert_invoice
 from forecaster.sync.models import PAID, Invoice
 from forecaster.systems.models import AccountingSystem
 

@@ -115,7 +115,7 @@ def main(argv: list[str]) -> int:
     elif argv[:1] == ["runs"]:
         print(json.dumps(dump(invoices=False)["runs"]))
     elif argv[:1] == ["issue-token"] and len(argv) == 2:
-        from forecaster.reports.models import ApiToken
+        from forecaster.accounts.models import ApiToken
 
         print(ApiToken.issue(argv[1])[1])
     elif argv[:1] == ["age-heartbeats"] and len(argv) == 2:

@@ -18,11 +18,11 @@ from django.utils import timezone
 from forecaster.costs import exports, periods, queries
 from forecaster.costs.models import Commitment, Counterparty
 from forecaster.costs.params import parse_cost_params
+from forecaster.currency.base import base_currency
 from forecaster.lib.money import fmt
 from forecaster.reports.api import _error, api_view
 from forecaster.reports.params import ParamError, parse_date
 from forecaster.reports.queries import BASES, cents
-from forecaster.reports.rates import base_currency
 
 MAX_LIMIT = 10000
 

@@ -10,3 +10,7 @@ class CostsConfig(AppConfig):
 
     def ready(self) -> None:
         from forecaster.costs import signals  # noqa: F401  (connects the aggregate upkeep)
+        from forecaster.costs.conversion import costs_held, reconvert_all
+        from forecaster.currency.base import register_holder
+
+        register_holder("costs", held=costs_held, reconvert=reconvert_all)

@@ -10,8 +10,9 @@ The same rules as revenue, first match wins:
 3. the ECB reference rate on the document date (no network: the shipped history);
 4. otherwise :class:`NoRate` — the user must set a rate for that currency.
 
-Net and VAT are each converted and rounded half-up to the cent (per invoice), and the base
-gross is their sum, so base amounts always add up.
+Net and VAT are each converted and rounded half-up to the cent (per invoice: the money rule,
+:func:`forecaster.currency.money.base_amounts`), and the base gross is their sum, so base
+amounts always add up.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from forecaster.lib.money import convert
-from forecaster.reports.rates import ONE, base_currency, ecb_rate, quantize_rate
+from forecaster.currency.base import base_currency
+from forecaster.currency.ecb import ecb_rate
+from forecaster.currency.money import ONE, base_amounts, quantize_rate
 
 
 class NoRate(ValueError):
@@ -62,4 +64,40 @@ def convert_cost(currency: str, day: date, net: Decimal, vat: Decimal, base: str
     """The base-currency amounts of one cost invoice (each rounded half-up to the cent)."""
     base = base or base_currency()
     rate, kind = rate_for(currency, day, base)
-    return Converted(rate, kind, base, convert(Decimal(net), rate), convert(Decimal(vat), rate))
+    net_base, vat_base = base_amounts(rate, Decimal(net), Decimal(vat))
+    return Converted(rate, kind, base, net_base, vat_base)
+
+
+def reconvert_all() -> int:
+    """Convert every cost invoice again into the base currency in effect (after a change of
+    base currency); returns how many changed. Raises :class:`NoRate` when one cannot be
+    converted, so the caller's transaction keeps the old amounts.
+    """
+    from forecaster.costs import aggregates
+    from forecaster.costs.models import CostInvoice
+
+    fields = [
+        "rate",
+        "rate_kind",
+        "base_currency",
+        "net_base",
+        "vat_base",
+        "net_base_cents",
+        "vat_base_cents",
+    ]
+    changed = []
+    for invoice in CostInvoice.objects.order_by("id").iterator(chunk_size=2000):
+        before = [getattr(invoice, f) for f in fields]
+        invoice.convert()
+        if [getattr(invoice, f) for f in fields] != before:
+            changed.append(invoice)
+    CostInvoice.objects.bulk_update(changed, fields, batch_size=2000)
+    aggregates.rebuild()
+    return len(changed)
+
+
+def costs_held() -> bool:
+    """Whether any cost invoice is held."""
+    from forecaster.costs.models import CostInvoice
+
+    return CostInvoice.objects.exists()

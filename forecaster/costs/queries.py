@@ -214,7 +214,7 @@ def costs(
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
     if currency is None:
-        from forecaster.reports.rates import base_currency
+        from forecaster.currency.base import base_currency
 
         currency = base_currency()
     filters = {
@@ -327,7 +327,7 @@ def result(
     if by not in PERIODS:
         raise ValueError(f"by must be one of {', '.join(PERIODS)}")
     if currency is None:
-        from forecaster.reports.rates import base_currency
+        from forecaster.currency.base import base_currency
 
         currency = base_currency()
     rev = {r.period: r for r in revenue_queries.revenue(date_from, date_to, by, None, basis, currency).rows}

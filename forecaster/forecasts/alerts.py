@@ -57,9 +57,9 @@ def alert_days_by_agreement() -> dict[int, int]:
 
 
 def _candidates(today: date) -> list[Alert]:
+    from forecaster.currency.base import base_currency
     from forecaster.forecasts.deadlines import deadlines
     from forecaster.lib.money import fmt
-    from forecaster.reports.rates import base_currency
 
     found: list[Alert] = []
     days = alert_days_by_agreement()

@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
+from forecaster.currency.base import base_currency
 from forecaster.forecasts import exports
 from forecaster.forecasts.deadlines import deadlines
 from forecaster.forecasts.history import MAX_HORIZON
 from forecaster.forecasts.models import Scenario
 from forecaster.forecasts.scenarios import scenario_outlook
 from forecaster.reports.api import _error, api_view
-from forecaster.reports.rates import base_currency
 
 
 @api_view()

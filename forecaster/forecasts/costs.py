@@ -41,8 +41,8 @@ from forecaster.costs import periods
 from forecaster.costs import terms as T
 from forecaster.costs.conversion import NoRate, rate_for
 from forecaster.costs.models import Commitment, CostInvoice
+from forecaster.currency.money import convert
 from forecaster.forecasts.history import add_months, month_key, month_start
-from forecaster.lib.money import convert
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")

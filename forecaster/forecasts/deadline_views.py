@@ -17,12 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from forecaster.accounts.roles import admin_required
 from forecaster.costs.models import Agreement
+from forecaster.currency.base import base_currency
 from forecaster.forecasts import exports
 from forecaster.forecasts.alerts import alert_days_by_agreement
 from forecaster.forecasts.deadlines import deadlines
 from forecaster.forecasts.forms import AlertDaysForm
 from forecaster.forecasts.models import CalendarFeed, DeadlineSettings
-from forecaster.reports.rates import base_currency
 
 FEED_PREFIX = "fcal_"
 

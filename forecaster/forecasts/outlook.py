@@ -200,7 +200,7 @@ def outlook(
     scenario_name: str = "",
 ) -> Outlook:
     """The outlook of ``horizon`` months from ``today``'s month, after ``back`` actual months."""
-    from forecaster.reports.rates import base_currency
+    from forecaster.currency.base import base_currency
 
     if not 1 <= horizon <= MAX_HORIZON:
         raise ValueError(f"horizon must be between 1 and {MAX_HORIZON} months")

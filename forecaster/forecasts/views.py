@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from forecaster.currency.base import base_currency
 from forecaster.forecasts import exports
 from forecaster.forecasts.history import MAX_HORIZON, month_key, revenue_forecast
 from forecaster.forecasts.models import Scenario
@@ -17,7 +18,6 @@ from forecaster.forecasts.scenarios import scenario_outlook
 from forecaster.forecasts.snapshots import versus
 from forecaster.lib.display import period_text
 from forecaster.lib.money import fmt
-from forecaster.reports.rates import base_currency
 
 DEFAULT_HORIZON = 12
 

@@ -1,6 +1,8 @@
 """Money rules (product.md): ``Decimal`` end to end, half-up to the cent, two-decimal strings.
 
->>> convert(Decimal("10.005"), Decimal("1"))
+(Conversion into the base currency is the currency core's: :mod:`forecaster.currency.money`.)
+
+>>> round_cents(Decimal("10.005"))
 Decimal('10.01')
 >>> fmt(Decimal("3"))
 '3.00'
@@ -42,11 +44,6 @@ def parse_amount(value: object) -> Decimal:
 def round_cents(amount: Decimal) -> Decimal:
     """Round half-up to 0.01."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def convert(amount: Decimal, rate: Decimal) -> Decimal:
-    """An amount in the base currency: ``amount × rate`` rounded half-up to the cent."""
-    return round_cents(amount * rate)
 
 
 def split_refund(amount: Decimal, subtotal: Decimal, tax: Decimal) -> tuple[Decimal, Decimal]:

@@ -21,12 +21,13 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from forecaster.accounts.models import ApiToken, hash_token
+from forecaster.currency.base import base_currency
+from forecaster.currency.rates import RateBook
 from forecaster.lib.money import fmt
 from forecaster.reports import exports
-from forecaster.reports.models import ApiToken, hash_token
 from forecaster.reports.params import ParamError, UnknownSystem, parse_report_params
 from forecaster.reports.queries import BASES, GROUPINGS, revenue, totals_by_system
-from forecaster.reports.rates import RateBook, base_currency
 from forecaster.sync.ledger import revenue_notes
 from forecaster.systems.models import AccountingSystem
 

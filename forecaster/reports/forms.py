@@ -6,7 +6,7 @@ from django import forms
 from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
-from forecaster.reports.models import RateSource, SiteSettings, SystemCurrencyRate
+from forecaster.currency.models import RateSource, SiteSettings, SystemCurrencyRate
 from forecaster.reports.queries import GROUPINGS
 from forecaster.systems.models import AccountingSystem
 
@@ -109,8 +109,8 @@ class SiteSettingsForm(forms.ModelForm):
         required=False,
         label=_("Re-convert every system's imported invoices now"),
         help_text=_(
-            "Unticked: invoices already imported keep the amounts converted into the "
-            "previous base currency until you re-convert them."
+            "Unticked: invoices already imported keep their amounts in the previous base "
+            "currency, and reports stay in it, until you re-convert them."
         ),
     )
 

@@ -112,7 +112,7 @@ def revenue(
     if basis not in BASES:
         raise ValueError(f"basis must be one of {', '.join(BASES)}")
     if currency is None:
-        from forecaster.reports.rates import base_currency
+        from forecaster.currency.base import base_currency
 
         currency = base_currency()
     qs = _days(basis, system, date_from, date_to)

@@ -25,7 +25,16 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from forecaster.accounts.models import ApiToken
 from forecaster.accounts.roles import admin_required, is_admin
+from forecaster.currency.base import (
+    base_currency,
+    change_base_currency,
+    pending_base_currency,
+)
+from forecaster.currency.ecb import ecb_rate_used
+from forecaster.currency.models import RateSource, SiteSettings, SystemCurrencyRate, SystemRatePolicy
+from forecaster.currency.rates import RateBook
 from forecaster.lib.display import count_text, money_text, period_text
 from forecaster.lib.money import fmt
 from forecaster.reports import exports
@@ -37,23 +46,9 @@ from forecaster.reports.forms import (
     SiteSettingsForm,
     TokenForm,
 )
-from forecaster.reports.models import (
-    ApiToken,
-    RateSource,
-    SiteSettings,
-    SystemCurrencyRate,
-    SystemRatePolicy,
-)
 from forecaster.reports.params import ParamError, parse_report_params
 from forecaster.reports.queries import Report, Row, revenue, total, totals_by_system
-from forecaster.reports.rates import (
-    RateBook,
-    apply_to_history,
-    base_currency,
-    ecb_rate_used,
-    invoices_per_currency,
-    rate_warnings,
-)
+from forecaster.reports.rates import apply_to_history, invoices_per_currency, rate_warnings
 from forecaster.sync.ledger import revenue_notes
 from forecaster.systems.models import AccountingSystem
 
@@ -450,19 +445,23 @@ def site_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SiteSettingsForm(request.POST, instance=obj)
         if form.is_valid():
-            with transaction.atomic():
-                form.save()
-                if form.cleaned_data.get("reconvert"):
-                    count = sum(apply_to_history(s) for s in AccountingSystem.objects.all())
+            try:
+                count = change_base_currency(
+                    form.cleaned_data["base_currency"], reconvert=form.cleaned_data["reconvert"]
+                )
+            except ValueError as exc:  # an amount that cannot be converted: nothing changed
+                form.add_error("reconvert", str(exc))
+            else:
+                if count is not None:
                     messages.success(
                         request,
                         _("Re-converted imported invoices: %(count)s changed.")
                         % {"count": number_format(count, force_grouping=True)},
                     )
-            messages.success(
-                request, _("Settings saved. Reports are in %(currency)s.") % {"currency": base_currency()}
-            )
-            return redirect("reports:settings")
+                messages.success(
+                    request, _("Settings saved. Reports are in %(currency)s.") % {"currency": base_currency()}
+                )
+                return redirect("reports:settings")
     else:
         form = SiteSettingsForm(instance=obj)
     return render(
@@ -471,6 +470,7 @@ def site_settings(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "currency": base_currency(),
+            "pending": pending_base_currency(),
             "systems": AccountingSystem.objects.all(),
         },
         status=400 if form.errors else 200,

@@ -36,10 +36,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext, ngettext
 
+from forecaster.currency.rates import RateBook, convert_invoice
 from forecaster.lib.display import count_text
 from forecaster.lib.money import ZERO, parse_amount, split_refund
 from forecaster.reports import aggregates
-from forecaster.reports.rates import RateBook, convert_invoice
 from forecaster.sync.models import (
     PAID,
     Invoice,

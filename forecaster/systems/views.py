@@ -16,10 +16,10 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forecaster.accounts.roles import admin_required
+from forecaster.currency.base import base_currency
+from forecaster.currency.models import RateSource, SystemRatePolicy
 from forecaster.lib.display import count_text
-from forecaster.reports.models import RateSource, SystemRatePolicy
 from forecaster.reports.queries import totals_by_system
-from forecaster.reports.rates import base_currency
 from forecaster.sync.ledger import revenue_notes
 from forecaster.systems import pending
 from forecaster.systems.connection import check_connection

@@ -20,7 +20,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from forecaster.lib.money import convert
+from forecaster.currency.money import base_amounts
 from forecaster.sandbox.testing import running_sandbox
 
 ADMIN, ADMIN_PASSWORD = "finance-admin", "Quarterly-Ledger-8841"
@@ -196,7 +196,7 @@ def test_administrator_connects_whmcs_syncs_and_reads_revenue(browser, service, 
         body_rows = [r for r in rows if not r[period_key].strip().lower().startswith("total")]
         csv_gross = sum(Decimal(r[gross_key]) for r in body_rows)
         expected = sum(
-            convert(inv["subtotal"], RATE) + convert(inv["tax"] + inv["tax2"], RATE) for inv in paid.values()
+            sum(base_amounts(RATE, inv["subtotal"], inv["tax"], inv["tax2"])) for inv in paid.values()
         )
         assert csv_gross == expected
         assert SECRET not in text and sandbox.secret not in text

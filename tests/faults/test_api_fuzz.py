@@ -36,7 +36,7 @@ def live_api(tmp_path_factory) -> Iterator[tuple[LiveService, str]]:
                 "manage",
                 "shell",
                 "-c",
-                "from forecaster.reports.models import ApiToken; print(ApiToken.issue('fuzz')[1])",
+                "from forecaster.accounts.models import ApiToken; print(ApiToken.issue('fuzz')[1])",
             )
             .stdout.strip()
             .splitlines()[-1]

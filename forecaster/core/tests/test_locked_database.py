@@ -13,8 +13,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 
+from forecaster.accounts.models import ApiToken
 from forecaster.core.tests.test_server import _start_serve
-from forecaster.reports.models import ApiToken
 from tests.clients import PASSWORD, csrf_post
 
 

@@ -17,11 +17,11 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from forecaster.accounts.models import ApiToken
 from forecaster.costs import queries
 from forecaster.costs.models import CostCurrencyRate, CostInvoice, Tag
 from forecaster.costs.tests.builders import commitment, inv, party
-from forecaster.lib.money import convert
-from forecaster.reports.models import ApiToken
+from forecaster.currency.money import convert
 from tests.builders import inv as rev_inv
 from tests.builders import make_system
 from tests.clients import csrf_post

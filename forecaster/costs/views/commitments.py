@@ -20,8 +20,8 @@ from forecaster.costs import periods, queries
 from forecaster.costs.forms import CommitmentForm, PriceStepForm
 from forecaster.costs.models import Commitment, CostInvoice, PriceStep
 from forecaster.costs.views.common import chart, history, months_back, span, year_month
+from forecaster.currency.base import base_currency
 from forecaster.reports.queries import cents
-from forecaster.reports.rates import base_currency
 
 
 @require_GET

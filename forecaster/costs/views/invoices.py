@@ -16,7 +16,7 @@ from forecaster.costs import importer, queries
 from forecaster.costs.forms import CostInvoiceForm, CostRateForm, ImportForm
 from forecaster.costs.models import CostCurrencyRate, CostInvoice, Counterparty
 from forecaster.costs.views.common import history, span, year_month
-from forecaster.reports.rates import base_currency
+from forecaster.currency.base import base_currency
 
 PAGE = 200
 

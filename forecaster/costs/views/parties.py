@@ -15,7 +15,7 @@ from forecaster.costs import periods, queries
 from forecaster.costs.forms import CounterpartyForm
 from forecaster.costs.models import Counterparty
 from forecaster.costs.views.common import chart, history, months_back
-from forecaster.reports.rates import base_currency
+from forecaster.currency.base import base_currency
 
 
 @require_GET

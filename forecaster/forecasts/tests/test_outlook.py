@@ -13,12 +13,12 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from forecaster.accounts.models import ApiToken
 from forecaster.forecasts.history import add_months
 from forecaster.forecasts.outlook import outlook
 from forecaster.forecasts.tests.builders import agreement, commitment, cost
 from forecaster.forecasts.tests.seasonal import seasonal_history
 from forecaster.forecasts.tests.test_revenue_page import with_history
-from forecaster.reports.models import ApiToken
 from tests.builders import make_system
 
 pytestmark = pytest.mark.django_db

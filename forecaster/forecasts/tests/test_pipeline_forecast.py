@@ -13,10 +13,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from forecaster.accounts.models import ApiToken
 from forecaster.forecasts.history import revenue_forecast
 from forecaster.forecasts.outlook import outlook
 from forecaster.lib.money import fmt
-from forecaster.reports.models import ApiToken
 from forecaster.sandbox.testing import running_sandbox
 from forecaster.sync.engine import run_sync
 from forecaster.sync.engine.pipeline import pipeline_start

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from forecaster.reports.models import ApiToken
+from forecaster.accounts.models import ApiToken
 from tests.builders import inv, make_system
 from tests.clients import csrf_post
 

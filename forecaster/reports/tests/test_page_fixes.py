@@ -9,8 +9,8 @@ from urllib.parse import parse_qs
 import pytest
 from django.utils import timezone
 
-from forecaster.reports.models import SystemRatePolicy
-from forecaster.reports.rates import _ecb
+from forecaster.currency.ecb import _ecb
+from forecaster.currency.models import SystemRatePolicy
 from forecaster.reports.views import PAGE_ROWS, report_presets
 from tests.builders import inv, make_system
 from tests.clients import csrf_post

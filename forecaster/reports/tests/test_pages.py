@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from forecaster.reports.models import SiteSettings, SystemCurrencyRate, SystemRatePolicy
+from forecaster.currency.models import SiteSettings, SystemCurrencyRate, SystemRatePolicy
 from forecaster.sync.models import Invoice
 from tests.builders import inv, make_system
 from tests.clients import csrf_post
@@ -184,7 +184,7 @@ def test_admin_sets_a_currency_rate_and_applies_it_to_history(admin_client, data
 
 
 def test_admin_changes_the_base_currency(admin_client, data):
-    r = csrf_post(admin_client, "/reports/settings/", {"base_currency": "pln"})
+    r = csrf_post(admin_client, "/reports/settings/", {"base_currency": "pln", "reconvert": "on"})
     assert r.status_code == 302
     assert SiteSettings.objects.get(pk=1).base_currency == "PLN"
     assert json.loads(admin_client.get("/reports/revenue/export.json").content)["currency"] == "PLN"

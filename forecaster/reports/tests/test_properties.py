@@ -10,7 +10,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forecaster.lib.money import convert
+from forecaster.currency.money import convert
 from forecaster.reports import aggregates
 from forecaster.reports.queries import revenue
 from forecaster.sync.models import PAID, Invoice

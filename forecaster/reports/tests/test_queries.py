@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from forecaster.lib.money import convert
-from forecaster.reports.models import SystemCurrencyRate
+from forecaster.currency.models import SystemCurrencyRate
+from forecaster.currency.money import convert
 from forecaster.reports.queries import revenue, total, totals_by_system
 from forecaster.sync.models import PAID, Invoice
 from tests.builders import inv, make_system

@@ -7,9 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from forecaster.reports.models import SiteSettings, SystemCurrencyRate, SystemRatePolicy
+from forecaster.currency.base import base_currency
+from forecaster.currency.ecb import ecb_rate
+from forecaster.currency.models import SiteSettings, SystemCurrencyRate, SystemRatePolicy
+from forecaster.currency.rates import RateBook
 from forecaster.reports.queries import revenue
-from forecaster.reports.rates import RateBook, apply_to_history, base_currency, ecb_rate, rate_warnings
+from forecaster.reports.rates import apply_to_history, rate_warnings
 from forecaster.sync.models import Invoice
 from tests.builders import inv, make_system
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from forecaster.reports.models import SystemCurrencyRate
+from forecaster.currency.models import SystemCurrencyRate
 from tests.builders import inv, make_system
 
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection
 
-from forecaster.reports.rates import RateBook
+from forecaster.currency.rates import RateBook
 from forecaster.sync.engine.cheap import CheapSync
 from forecaster.sync.engine.errors import SyncStopped
 from forecaster.sync.engine.fetching import MAX_PARALLEL, Fetching
@@ -84,7 +84,7 @@ class Engine(FullSync, CheapSync, Switching, Staging, Fetching, Pipeline):
         self._plain_text = connection.vendor == "sqlite"
         # PostgreSQL: new stage rows through COPY (psycopg's copy API).
         self._copy = connection.vendor == "postgresql"
-        self._rate_text: dict[str, tuple[str, bool, Decimal]] = {}
+        self._rate_text: dict[str, tuple[str, Decimal]] = {}
         self._stage_sql_cache: dict[int, str] = {}
         self._batch = stage_rows_per_statement()
         self._resumed = False  # set by prepare_full when it continues an interrupted stage

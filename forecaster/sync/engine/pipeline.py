@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from forecaster.lib.money import convert
+from forecaster.currency.money import base_amounts
 from forecaster.sync.engine.errors import ClaimLost, SyncFailed
 from forecaster.sync.models import SyncRun, UnpaidInvoice
 from forecaster.systems.whmcs.records import BadRecord, UnpaidRecord, parse_unpaid
@@ -114,6 +114,7 @@ class Pipeline:
     def _unpaid_row(self, rec: UnpaidRecord) -> UnpaidInvoice:
         """The pipeline row of ``rec``, converted by the same money rule as a paid invoice."""
         rate = self.rates.rate(rec.currency, rec.date)
+        net_base, _tax_base = base_amounts(rate, rec.subtotal, rec.tax, rec.tax2)
         return UnpaidInvoice(
             system_id=self.system.pk,
             date=rec.date,
@@ -123,7 +124,7 @@ class Pipeline:
             tax=rec.tax + rec.tax2,
             total=rec.total,
             rate=rate,
-            net_base=convert(rec.subtotal, rate),
+            net_base=net_base,
         )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from forecaster.lib.money import convert
+from forecaster.currency.money import base_amounts, base_amounts_text
 from forecaster.sync.engine.errors import ClaimLost
 from forecaster.sync.models import PAID, QuarantinedRecord, StagedInvoice, SyncRun
 from forecaster.systems.whmcs.records import BadRecord, InvoiceRecord
@@ -72,7 +72,7 @@ class Staging:
     size: int
     _plain_text: bool
     _copy: bool
-    _rate_text: dict[str, tuple[str, bool, Any]]
+    _rate_text: dict[str, tuple[str, Decimal]]
     _stage_sql_cache: dict[int, str]
     _batch: int
     _adapt_date: Any
@@ -82,6 +82,7 @@ class Staging:
     def _row(self, rec: InvoiceRecord) -> dict[str, Any]:
         """An invoice's stored fields (held-copy shape), converted by the money rule."""
         rate = self.rates.rate(rec.currency, rec.date)
+        net, tax = base_amounts(rate, rec.subtotal, rec.tax, rec.tax2)
         return {
             "whmcs_id": rec.whmcs_id,
             "number": rec.number,
@@ -97,8 +98,8 @@ class Staging:
             "taxrate2": rec.taxrate2,
             "currency": rec.currency,
             "rate": rate,
-            "net_base": convert(rec.subtotal, rate),
-            "tax_base": convert(rec.tax + rec.tax2, rate),
+            "net_base": net,
+            "tax_base": tax,
         }
 
     def _plain_stage_values(self, stage: int, fields: tuple) -> tuple:
@@ -110,21 +111,14 @@ class Staging:
         rate = self._rate_text.get(currency)
         if rate is None:
             rate = self._rate_as_text(currency, day)
-        text, one, value = rate
-        if one:
-            # amount × 1 rounded half-up to the cent is the amount itself (2 places already);
-            # Decimal addition only when it can change the text (a tax2, or a negative zero).
-            net = subtotal
-            tax_base = tax if tax2 == "0.00" and tax != "-0.00" else str(Decimal(tax) + Decimal(tax2))
-        else:
-            net = str(convert(Decimal(subtotal), value))
-            tax_base = str(convert(Decimal(tax) + Decimal(tax2), value))
+        text, value = rate
+        net, tax_base = base_amounts_text(value, subtotal, tax, tax2)
         return (stage, whmcs_id, number, day, paid, PAID, subtotal, tax, tax2, credit, total, taxrate,
                 taxrate2, currency, text, net, tax_base)  # fmt: skip
 
-    def _rate_as_text(self, currency: str, day: str) -> tuple[str, bool, Any]:
+    def _rate_as_text(self, currency: str, day: str) -> tuple[str, Decimal]:
         value = self.rates.rate(currency, date.fromisoformat(day))
-        rate = (str(value), value == 1, value)
+        rate = (str(value), value)
         if self.rates.choice(currency).kind != "ecb":  # ECB rates change by the day
             self._rate_text[currency] = rate
         return rate
@@ -136,11 +130,7 @@ class Staging:
         exact text on SQLite; PostgreSQL takes them as numeric) — never through ``float``.
         """
         rate = self.rates.rate(rec.currency, rec.date)
-        if rate == 1:
-            # amount × 1 rounded half-up to the cent is the amount itself (2 places already).
-            net, tax = rec.subtotal, rec.tax + rec.tax2
-        else:
-            net, tax = convert(rec.subtotal, rate), convert(rec.tax + rec.tax2, rate)
+        net, tax = base_amounts(rate, rec.subtotal, rec.tax, rec.tax2)
         paid = None if rec.date_paid is None else self._adapt_datetime(rec.date_paid)
         return (stage, rec.whmcs_id, rec.number, self._adapt_date(rec.date), paid, PAID, rec.subtotal,
                 rec.tax, rec.tax2, rec.credit, rec.total, rec.taxrate, rec.taxrate2, rec.currency, rate,

@@ -16,7 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from forecaster.reports.models import ApiToken
+from forecaster.accounts.models import ApiToken
 from forecaster.sandbox.testing import running_sandbox
 from forecaster.sync.engine import run_sync
 from forecaster.sync.models import InvoiceDetail, Refund, ReturnedInvoice

@@ -7,8 +7,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from forecaster.currency.base import base_currency
 from forecaster.lib.display import count_text
-from forecaster.reports.rates import base_currency
 from forecaster.systems.forms import SystemForm
 
 

@@ -8,9 +8,9 @@ import json
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from forecaster.currency.base import base_currency
 from forecaster.forecasts import exports
 from forecaster.forecasts.deadlines import deadlines
-from forecaster.reports.rates import base_currency
 
 
 class Command(BaseCommand):

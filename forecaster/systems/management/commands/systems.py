@@ -23,8 +23,8 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.views.decorators.debug import sensitive_variables
 
+from forecaster.currency.base import base_currency
 from forecaster.lib.money import fmt
-from forecaster.reports.rates import base_currency
 from forecaster.systems import lookup
 from forecaster.systems.models import AccountingSystem
 from forecaster.systems.registry import all_types, get_type
