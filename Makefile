@@ -58,6 +58,7 @@ run: install
 test: install messages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	FORECASTER_DATA_DIR=$(CURDIR)/.test-data \
 	FORECASTER_TEST_SQLITE_NAME=$(CURDIR)/.test-data/test.sqlite3 $(BIN)/pytest $(UNIT_TESTS)
 
@@ -93,9 +94,12 @@ bench-quick: install
 	@test -x /usr/bin/time || scripts/apt-install.sh time
 	PG_DURABLE=1 scripts/with-postgres.sh $(BIN)/python -m bench.run --sizes 100000 --output BENCHMARKS.md
 
+# Every gate here fails on a violation: lint, format drift, an app importing an app above it
+# (the import-linter contract in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # Re-pin the Python dependencies after editing pyproject.toml.
 lock:

@@ -35,6 +35,17 @@ from forecaster.reports.models import DailyRevenue
 from forecaster.sync.models import NOT_REVENUE, PAID, Invoice, InvoiceDetail, Refund, ReturnedInvoice
 
 
+def on_invoices_changed(
+    sender: object,
+    system_id: int,
+    days: Iterable[date] | None = None,
+    paid_days: Iterable[date] | None = None,
+    **kwargs: object,
+) -> None:
+    """Receiver of ``forecaster.sync.signals.invoices_changed`` (connected by the app config)."""
+    refresh(system_id, days, paid_days)
+
+
 def refresh(
     system_id: int, days: Iterable[date] | None = None, paid_days: Iterable[date] | None = None
 ) -> None:

@@ -180,9 +180,7 @@ def systems_api(request: HttpRequest) -> JsonResponse:
 @api_view(require_token=False)
 def openapi_api(request: HttpRequest) -> JsonResponse:
     """``GET /api/openapi.json`` — the OpenAPI 3 description of this API (public)."""
-    from forecaster.costs.api import extend_schema
-
-    return JsonResponse(extend_schema(openapi_schema()))
+    return JsonResponse(openapi_schema())
 
 
 @api_view(require_token=False)

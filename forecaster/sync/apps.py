@@ -8,3 +8,12 @@ class SyncConfig(AppConfig):
 
     def ready(self) -> None:
         from forecaster.sync import signals  # noqa: F401 - connects the receivers
+        from forecaster.sync.ledger import blind_spot, revenue_notes
+        from forecaster.sync.models import Invoice
+        from forecaster.systems import holdings
+
+        holdings.provide(
+            invoices_held=lambda system_id: Invoice.objects.filter(system_id=system_id).count(),
+            blind_spot=blind_spot,
+            revenue_notes=revenue_notes,
+        )

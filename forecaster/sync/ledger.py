@@ -39,7 +39,6 @@ from django.utils.translation import gettext, ngettext
 from forecaster.currency.rates import RateBook, convert_invoice
 from forecaster.lib.display import count_text
 from forecaster.lib.money import ZERO, parse_amount, split_refund
-from forecaster.reports import aggregates
 from forecaster.sync.models import (
     PAID,
     Invoice,
@@ -48,6 +47,7 @@ from forecaster.sync.models import (
     Refund,
     ReturnedInvoice,
 )
+from forecaster.sync.signals import invoices_changed
 from forecaster.systems import errors
 from forecaster.systems.models import AccountingSystem
 from forecaster.systems.whmcs.records import BadRecord, parse_invoice
@@ -135,7 +135,7 @@ class Ledger:
                 self._book_all(txs)
         if self.changed:
             with transaction.atomic():
-                aggregates.refresh(self.system.pk)
+                invoices_changed.send(Invoice, system_id=self.system.pk, days=None, paid_days=None)
 
     def _actions(self) -> set[str]:
         known = known_actions(self.system)

@@ -436,7 +436,7 @@ class SystemForm(forms.ModelForm):
     def save_system(self, kind: str) -> tuple[AccountingSystem, int | None]:
         """Save everything or nothing; returns the system and how many invoices were
         re-converted to the new rate (``None`` when history was left alone)."""
-        from forecaster.reports.rates import apply_to_history
+        from forecaster.systems import holdings
 
         with transaction.atomic():
             system = self.save(commit=False)
@@ -446,9 +446,7 @@ class SystemForm(forms.ModelForm):
             if secret:
                 system.set_secret(secret)
             system.save()
-            reconverted = apply_to_history(system) if self.reconvert_history else None
+            reconverted = holdings.reconvert(system) if self.reconvert_history else None
             if "refunds_restate" in self.changed_data and system.pk:
-                from forecaster.reports import aggregates
-
-                aggregates.refresh(system.pk)  # refunds move to the other period at once
+                holdings.refresh_revenue(system.pk)  # refunds move to the other period at once
         return system, reconverted

@@ -19,9 +19,7 @@ from forecaster.accounts.roles import admin_required
 from forecaster.currency.base import base_currency
 from forecaster.currency.models import RateSource, SystemRatePolicy
 from forecaster.lib.display import count_text
-from forecaster.reports.queries import totals_by_system
-from forecaster.sync.ledger import revenue_notes
-from forecaster.systems import pending
+from forecaster.systems import holdings, pending
 from forecaster.systems.connection import check_connection
 from forecaster.systems.forms import sends_in_clear
 from forecaster.systems.models import AccountingSystem
@@ -36,15 +34,13 @@ def _type_or_404(kind: str):
 
 
 def _invoices_held(system: AccountingSystem) -> int:
-    from forecaster.sync.models import Invoice
-
-    return Invoice.objects.filter(system=system).count()
+    return holdings.invoices_held(system.pk)
 
 
 @require_http_methods(["GET", "HEAD"])
 def system_list(request: HttpRequest) -> HttpResponse:
     """The list of systems with their sync state and the invoices held (one query for totals)."""
-    totals = totals_by_system()
+    totals = holdings.totals()
     systems = list(AccountingSystem.objects.defer("description", "secret_ciphertext"))
     rows = [(s, totals.get(s.pk)) for s in systems]
     return render(
@@ -58,7 +54,7 @@ def system_list(request: HttpRequest) -> HttpResponse:
             ),
             "types": all_types(),
             "base_currency": base_currency(),
-            "revenue_notes": revenue_notes(systems),
+            "revenue_notes": holdings.revenue_notes(systems),
         },
     )
 

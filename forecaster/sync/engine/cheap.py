@@ -17,12 +17,12 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from forecaster.reports import aggregates
 from forecaster.sync.engine.days import add_days
 from forecaster.sync.engine.errors import ClaimLost
 from forecaster.sync.engine.full import join_note
 from forecaster.sync.engine.staging import CONTENT, STORED
 from forecaster.sync.models import Invoice, SyncRun
+from forecaster.sync.signals import invoices_changed
 from forecaster.systems.whmcs.records import BadRecord, InvoiceRecord
 
 MAX_REPAIRS = 4  # bisection repairs per cheap sync before falling back to a full sync
@@ -188,7 +188,7 @@ class CheapSync:
             if gone:
                 Invoice.objects.filter(id__in=gone).delete()
             if new or changed or gone:
-                aggregates.refresh(self.system.pk, days, paid_days)
+                invoices_changed.send(Invoice, system_id=self.system.pk, days=days, paid_days=paid_days)
             self._record_window(len(new), len(changed), len(gone), self._quarantine(bad))
 
     def _diff_window(

@@ -16,12 +16,12 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from forecaster.reports import aggregates
 from forecaster.sync.engine import staging
 from forecaster.sync.engine.days import collect_days
 from forecaster.sync.engine.errors import ClaimLost
 from forecaster.sync.engine.staging import CONTENT, STORED
 from forecaster.sync.models import Invoice, QuarantinedRecord, StagedInvoice, SyncRun
+from forecaster.sync.signals import invoices_changed
 from forecaster.systems.models import AccountingSystem
 
 
@@ -79,7 +79,7 @@ class Switching:
             if inserted or updated:
                 _upsert_staged(cur, sql, system_id, stage)
             if changed:
-                aggregates.refresh(system_id, days, paid_days)
+                invoices_changed.send(Invoice, system_id=system_id, days=days, paid_days=paid_days)
             self._record_switch(inserted, updated, removed)
         # The stage is spent; dropping it is not part of the switch (a crash here loses nothing).
         StagedInvoice.objects.filter(stage=stage).delete()

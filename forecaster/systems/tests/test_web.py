@@ -254,7 +254,7 @@ def test_rate_change_asks_about_history_and_defaults_to_future_only(admin_client
     system = existing()
     _hold_invoices(system)
     called = []
-    monkeypatch.setattr("forecaster.reports.rates.apply_to_history", lambda s: called.append(s) or 2)
+    monkeypatch.setattr("forecaster.systems.holdings.reconvert", lambda s: called.append(s) or 2)
     url = reverse("systems:edit", args=[system.pk])
     page = admin_client.get(url).content.decode()
     assert "only to invoices synced from now on" in page

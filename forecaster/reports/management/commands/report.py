@@ -12,8 +12,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from forecaster.costs import cli as costs_cli
 from forecaster.reports import exports
+from forecaster.reports.extensions import REPORT_COMMANDS
 from forecaster.reports.params import ParamError, parse_report_params
 from forecaster.reports.queries import BASES, GROUPINGS, revenue
 from forecaster.reports.rates import rate_warnings
@@ -43,12 +43,14 @@ class Command(BaseCommand):
             default="invoice",
             help="Date invoices by their invoice date (default) or their date paid.",
         )
-        costs_cli.add_parsers(sub)  # `report costs` and `report result`
+        for extension in REPORT_COMMANDS:  # `report costs` and `report result`
+            extension.add_parsers(sub)
 
     def handle(self, *args, **opts) -> None:
-        if opts["report"] in costs_cli.REPORTS:
-            costs_cli.handle(self, opts)
-            return
+        for extension in REPORT_COMMANDS:
+            if opts["report"] in extension.REPORTS:
+                extension.handle(self, opts)
+                return
         if opts["report"] != "revenue":  # argparse already refuses others; kept for call_command
             raise CommandError(f"unknown report {opts['report']!r}")
         try:

@@ -25,7 +25,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from forecaster.currency.base import base_currency
 from forecaster.lib.money import fmt
-from forecaster.systems import lookup
+from forecaster.systems import holdings, lookup
 from forecaster.systems.models import AccountingSystem
 from forecaster.systems.registry import all_types, get_type
 
@@ -222,14 +222,12 @@ class Command(BaseCommand):
 
     @sensitive_variables("secret", "data")
     def do_edit(self, options) -> None:
-        from forecaster.sync.models import Invoice
-
         system = find_system(options["system"])
         stype = get_type(system.kind)
         data = self._form_data(options, system)
         if options.get("secret_stdin"):
             data["secret"] = self.read_secret(options)
-        held = Invoice.objects.filter(system=system).count()
+        held = holdings.invoices_held(system.pk)
         if held:
             data["apply_rate_to"] = "history" if options.get("reconvert_history") else "future"
         form = stype.form_class(data, instance=system, invoices_held=held)
@@ -244,10 +242,8 @@ class Command(BaseCommand):
         self.stdout.write(str(system.pk))
 
     def do_delete(self, options) -> None:
-        from forecaster.sync.models import Invoice
-
         system = find_system(options["system"])
-        held = Invoice.objects.filter(system=system).count()
+        held = holdings.invoices_held(system.pk)
         if not options["yes"]:
             raise CommandError(
                 f"Not deleted: “{system.name}” holds {held} invoices that would go with it; add --yes "
@@ -258,11 +254,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Deleted “{name}” and the {held} invoices held for it.")
 
     def do_list(self, options) -> None:
-        from forecaster.reports.queries import totals_by_system
-
-        totals = totals_by_system()
-        from forecaster.sync.ledger import blind_spot
-
+        totals = holdings.totals()
+        blind_spot = holdings.blind_spot
         rows = []
         currency = base_currency()
         for s in AccountingSystem.objects.all():
