@@ -59,6 +59,7 @@ test: install messages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	FORECASTER_DATA_DIR=$(CURDIR)/.test-data $(BIN)/mypy
 	FORECASTER_DATA_DIR=$(CURDIR)/.test-data \
 	FORECASTER_TEST_SQLITE_NAME=$(CURDIR)/.test-data/test.sqlite3 $(BIN)/pytest $(UNIT_TESTS)
 
@@ -94,12 +95,14 @@ bench-quick: install
 	@test -x /usr/bin/time || scripts/apt-install.sh time
 	PG_DURABLE=1 scripts/with-postgres.sh $(BIN)/python -m bench.run --sizes 100000 --output BENCHMARKS.md
 
-# Every gate here fails on a violation: lint, format drift, an app importing an app above it
-# (the import-linter contract in pyproject.toml).
+# Every gate here fails on a violation: lint (complexity and annotations included), format drift,
+# an app importing an app above it (the import-linter contract), a type error where mypy checks
+# (all configured in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	FORECASTER_DATA_DIR=$(CURDIR)/.test-data $(BIN)/mypy
 
 # Re-pin the Python dependencies after editing pyproject.toml.
 lock:
@@ -107,4 +110,4 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-header -o requirements.lock
 
 clean:
-	rm -rf $(VENV) node_modules .test-data
+	rm -rf $(VENV) node_modules .test-data .mypy_cache

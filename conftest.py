@@ -14,7 +14,7 @@ from tests.clients import PASSWORD, csrf_client
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # noqa: ANN001, ANN202
+def _fast_password_hashing(settings):
     """Tests log users in often; the production hasher is slow on purpose, so swap it here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

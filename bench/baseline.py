@@ -42,7 +42,7 @@ def run(system_id: int) -> dict:
     table = connection.ops.quote_name(Invoice._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - names from the model
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # names from the model
 
     requests = invoices = start = 0
     with httpx.Client(timeout=60) as client, connection.cursor() as cursor:

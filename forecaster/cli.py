@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TextIO
 
 # Commands that never touch the project's tables (or manage the schema themselves).
 NO_AUTO_MIGRATE = frozenset(
@@ -43,7 +44,7 @@ NO_AUTO_MIGRATE = frozenset(
 )
 
 
-def migrate_if_needed(stream=None) -> bool:
+def migrate_if_needed(stream: TextIO | None = None) -> bool:
     """Apply pending migrations (a fresh data directory has none applied); True if it migrated.
 
     The embedded SQLite database is created on first use, so ``forecaster systems list`` or
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
+    except Exception as exc:  # the last line of defence: one line, no traceback
         if os.environ.get("FORECASTER_DEBUG", "").strip().lower() in ("1", "true", "yes", "on"):
             raise
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -61,7 +61,7 @@ def forecaster(
     args: Sequence[str],
     env: Mapping[str, str],
     *,
-    input: str | None = None,  # noqa: A002 - same name as subprocess.run's
+    input: str | None = None,  # same name as subprocess.run's
     timeout: float = 600,
     check: bool = False,
 ) -> subprocess.CompletedProcess[str]:
@@ -153,7 +153,7 @@ class LiveService:
         self,
         *args: str,
         input: str | None = None,
-        check: bool = True,  # noqa: A002
+        check: bool = True,
         timeout: float = 600,
     ) -> subprocess.CompletedProcess[str]:
         """Run a ``forecaster`` command against this service's data."""

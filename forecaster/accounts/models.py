@@ -7,6 +7,8 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -50,7 +52,7 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.hint}…)"
 
     @classmethod
-    def issue(cls, name: str, user=None) -> tuple[ApiToken, str]:
+    def issue(cls, name: str, user: AbstractBaseUser | AnonymousUser | None = None) -> tuple[ApiToken, str]:
         """Create a token; returns ``(row, plaintext)``. The plaintext is never stored."""
         plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
         row = cls.objects.create(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -19,7 +21,7 @@ class UsernameNotInPasswordValidator:
     def __init__(self, min_name_length: int = 3) -> None:
         self.min_name_length = min_name_length
 
-    def validate(self, password: str, user=None) -> None:
+    def validate(self, password: str, user: AbstractBaseUser | AnonymousUser | None = None) -> None:
         name = _plain(getattr(user, "username", "") or "")
         if len(name) >= self.min_name_length and name in _plain(password):
             raise ValidationError(

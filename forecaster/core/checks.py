@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Sequence
+from typing import Any
 
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 
 from forecaster.lib.crypto import KeyConfigError, key_file_path, load_keys
@@ -15,7 +18,7 @@ from forecaster.lib.private_files import loose_modes, sqlite_files
 
 
 @register(Tags.security)
-def encryption_key_check(app_configs, **kwargs):
+def encryption_key_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     """forecaster.E001: the encryption key is configured and usable (checked by every command)."""
     try:
         load_keys(create=True)
@@ -32,7 +35,7 @@ def encryption_key_check(app_configs, **kwargs):
 
 
 @register(Tags.security, deploy=True)
-def encryption_key_mode_check(app_configs, **kwargs):
+def encryption_key_mode_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     """forecaster.E002: the key file must not be readable by other users."""
     errors = []
     if os.environ.get("FORECASTER_ENCRYPTION_KEY"):
@@ -64,7 +67,7 @@ def private_paths() -> list:
 
 
 @register(Tags.security, deploy=True)
-def private_files_check(app_configs, **kwargs):
+def private_files_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     """forecaster.E003: the data directory is 0700 and its database and key files 0600."""
     errors = []
     for path, mode in loose_modes(private_paths()):
@@ -80,7 +83,7 @@ def private_files_check(app_configs, **kwargs):
 
 
 @register()
-def auto_sync_time_check(app_configs, **kwargs):
+def auto_sync_time_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     """forecaster.E004: the daily sync time is a time of day (checked by every command, so a
     typo stops ``serve`` at start instead of failing the scheduler at night)."""
     try:

@@ -37,7 +37,9 @@ def strip_head_bodies(application: Callable) -> Callable:
             return application(environ, start_response)
         captured: dict = {}
 
-        def capture(status, headers, exc_info=None):
+        def capture(
+            status: str, headers: list[tuple[str, str]], exc_info: object = None
+        ) -> Callable[[bytes], None]:
             captured["status"], captured["headers"], captured["exc_info"] = status, headers, exc_info
             return lambda data: None  # the legacy write() callable: a HEAD body goes nowhere
 

@@ -11,7 +11,7 @@ import sys
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, OperationalError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template import loader
 from django.templatetags.static import static
@@ -21,7 +21,7 @@ RETRY_AFTER_SECONDS = 30
 
 
 @login_not_required
-def healthz(request):
+def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness for process supervisors: 200 ``ok`` when the database really answers.
 
     Every table's first page is read (a ``SELECT 1`` succeeds on a database whose tables are
@@ -45,7 +45,7 @@ def healthz(request):
 
 
 @login_not_required
-def favicon(request):
+def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers and tools that ignore ``<link rel="icon">`` ask for /favicon.ico."""
     return redirect(static("img/favicon.svg"))
 
@@ -67,7 +67,7 @@ def database_unavailable_reason(exc: BaseException | None) -> str | None:
     )
 
 
-def server_error(request, template_name: str = "500.html"):
+def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
     """``handler500``: 503 with the reason for an unusable database, else a plain 500."""
     exc = sys.exc_info()[1]
     reason = database_unavailable_reason(exc)

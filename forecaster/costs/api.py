@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from django.db.models import Count, Max, Min, Sum
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -27,7 +29,7 @@ from forecaster.reports.queries import BASES, cents
 MAX_LIMIT = 10000
 
 
-def _iso(value) -> str | None:
+def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 

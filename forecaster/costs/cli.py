@@ -9,8 +9,9 @@ forecaster report result [--from D] [--to D] [--by year|month|day] [--basis invo
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 
 from forecaster.costs import exports, queries
 from forecaster.costs.params import parse_cost_params
@@ -20,7 +21,7 @@ from forecaster.reports.queries import BASES
 REPORTS = ("costs", "result")
 
 
-def add_parsers(sub) -> None:
+def add_parsers(sub: Any) -> None:
     costs = sub.add_parser("costs", help="Cost invoices in the base currency.")
     result = sub.add_parser("result", help="Revenue − costs per period, in the base currency.")
     for p in (costs, result):
@@ -35,7 +36,7 @@ def add_parsers(sub) -> None:
     result.add_argument("--basis", choices=BASES, default="invoice", help="How revenue is dated.")
 
 
-def handle(command, opts: dict) -> None:
+def handle(command: BaseCommand, opts: dict) -> None:
     kind = opts["report"]
     data = {"from": opts.get("date_from"), "to": opts.get("date_to"), "by": opts.get("by")}
     for key in ("counterparty", "commitment", "tag", "basis"):

@@ -44,7 +44,7 @@ def _result_amounts(row: ResultRow) -> dict[str, str]:
     }
 
 
-def _dates(report) -> dict[str, Any]:
+def _dates(report: CostReport | ResultReport) -> dict[str, Any]:
     return {
         "currency": report.currency,
         "by": report.by,
@@ -70,7 +70,7 @@ def result_json(report: ResultReport) -> dict[str, Any]:
     }
 
 
-def _lines(report) -> tuple[tuple[str, ...], list[list], list]:
+def _lines(report: CostReport | ResultReport) -> tuple[tuple[str, ...], list[list], list]:
     if isinstance(report, CostReport):
         rows = [[r.key, r.label, r.invoices, r.net, r.vat, r.gross] for r in report.rows]
         t = report.total
@@ -87,7 +87,7 @@ def _lines(report) -> tuple[tuple[str, ...], list[list], list]:
     )
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if isinstance(value, str):
         return safe_text(value)
     if isinstance(value, int):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -46,7 +47,7 @@ class CounterpartyForm(forms.ModelForm):
     def clean_country(self) -> str:
         return (self.cleaned_data.get("country") or "").strip().upper()
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         probe = Counterparty(
             pk=self.instance.pk,
@@ -114,7 +115,7 @@ class AnnexForm(forms.ModelForm):
         ]
         widgets = _date_widgets("concluded_on", "effective_on", "expires_on")
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["tacit_renewal"].widget = forms.Select(
             choices=[("unknown", _("unchanged")), ("true", _("yes")), ("false", _("no"))]
@@ -123,7 +124,7 @@ class AnnexForm(forms.ModelForm):
     def clean_currency(self) -> str:
         return (self.cleaned_data.get("currency") or "").strip().upper()
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("indefinite") == "yes" and data.get("expires_on"):
             self.add_error(
@@ -153,7 +154,7 @@ class CommitmentForm(forms.ModelForm):
         ]
         widgets = _date_widgets("starts_on", "ends_on", "schedule_from", "schedule_until")
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agreement"].queryset = Agreement.objects.select_related("counterparty")
 
@@ -171,7 +172,7 @@ class PriceStepForm(forms.ModelForm):
 class TagsField(forms.CharField):
     """Comma-separated labels → a list of names (trimmed, de-duplicated, case kept)."""
 
-    def clean(self, value):
+    def clean(self, value: str | None) -> list[str]:
         value = super().clean(value) or ""
         names: list[str] = []
         for raw in value.split(","):
@@ -211,7 +212,7 @@ class CostInvoiceForm(forms.ModelForm):
         ]
         widgets = _date_widgets("document_date", "receipt_date", "due_date")
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["tag_names"] = ", ".join(t.name for t in self.instance.tags.all())
@@ -220,7 +221,7 @@ class CostInvoiceForm(forms.ModelForm):
     def clean_currency(self) -> str:
         return (self.cleaned_data.get("currency") or "").strip().upper()
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         net, vat, gross = data.get("net"), data.get("vat"), data.get("gross")
         if None not in (net, vat, gross) and Decimal(net) + Decimal(vat) != Decimal(gross):

@@ -61,14 +61,29 @@ def _decode(data: bytes) -> str:
 def import_csv(data: bytes, dry_run: bool = False) -> Outcome:
     """Validate every line of ``data`` and, unless ``dry_run``, save them all in one transaction."""
     outcome = Outcome(dry_run=dry_run)
+    reader = _reader(data, outcome)
+    if reader is None:
+        return outcome
+    forms = _valid_lines(reader, _Lookups.load(), outcome)
+    if not forms and not outcome.errors:
+        outcome.errors.append((0, "the file has no invoice lines"))
+    if outcome.errors:
+        return outcome
+    _save(forms, outcome)
+    return outcome
+
+
+def _reader(data: bytes, outcome: Outcome) -> csv.DictReader | None:
+    """A reader over the file's lines with checked, normalised column names (else ``None``
+    and the reason in ``outcome``)."""
     if len(data) > MAX_BYTES:
         outcome.errors.append((0, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it"))
-        return outcome
+        return None
     try:
         text = _decode(data)
     except ValueError as exc:
         outcome.errors.append((0, str(exc)))
-        return outcome
+        return None
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
@@ -78,25 +93,41 @@ def import_csv(data: bytes, dry_run: bool = False) -> Outcome:
         outcome.errors.append(
             (1, "missing column(s): " + ", ".join(missing) + "; expected " + ", ".join(COLUMNS))
         )
-        return outcome
+        return None
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         outcome.errors.append(
             (1, "unknown column(s): " + ", ".join(unknown) + "; expected " + ", ".join(COLUMNS))
         )
-        return outcome
+        return None
     reader.fieldnames = header
+    return reader
 
-    by_name: dict[str, list[Counterparty]] = {}
-    by_vat: dict[str, list[Counterparty]] = {}
-    for party in Counterparty.objects.all():
-        by_name.setdefault(party.name_key, []).append(party)
-        if party.vat_key:
-            by_vat.setdefault(party.vat_key, []).append(party)
-    commitments: dict[str, list[Commitment]] = {}
-    for c in Commitment.objects.all():
-        commitments.setdefault(normalise_name(c.name), []).append(c)
 
+@dataclass
+class _Lookups:
+    """Counterparties by name and by VAT id, commitments by name (read once per import)."""
+
+    by_name: dict[str, list[Counterparty]]
+    by_vat: dict[str, list[Counterparty]]
+    commitments: dict[str, list[Commitment]]
+
+    @classmethod
+    def load(cls) -> _Lookups:
+        found = cls({}, {}, {})
+        for party in Counterparty.objects.all():
+            found.by_name.setdefault(party.name_key, []).append(party)
+            if party.vat_key:
+                found.by_vat.setdefault(party.vat_key, []).append(party)
+        for c in Commitment.objects.all():
+            found.commitments.setdefault(normalise_name(c.name), []).append(c)
+        return found
+
+
+def _valid_lines(
+    reader: csv.DictReader, lookups: _Lookups, outcome: Outcome
+) -> list[tuple[int, CostInvoiceForm]]:
+    """The valid lines' forms; every wrong line's reasons go to ``outcome.errors``."""
     forms: list[tuple[int, CostInvoiceForm]] = []
     seen: dict[tuple[int, str], int] = {}
     for row in reader:
@@ -107,53 +138,57 @@ def import_csv(data: bytes, dry_run: bool = False) -> Outcome:
         values = {k: (v or "").strip() for k, v in row.items()}
         if not any(values.values()):
             continue
-        party, problem = _party(values, by_name, by_vat)
-        if problem:
-            outcome.errors.append((line, problem))
-            continue
-        commitment_id = ""
-        if values.get("commitment"):
-            found = commitments.get(normalise_name(values["commitment"]), [])
-            if len(found) != 1:
-                how_many = "no" if not found else "more than one"
-                outcome.errors.append(
-                    (line, f"commitment: {how_many} commitment named {values['commitment']!r}")
-                )
-                continue
-            commitment_id = str(found[0].pk)
-        form = CostInvoiceForm(
-            data={
-                "counterparty": str(party.pk),
-                "number": values["number"],
-                "document_date": values["document_date"],
-                "receipt_date": values.get("receipt_date", ""),
-                "due_date": values.get("due_date", ""),
-                "net": values["net"],
-                "vat": values["vat"],
-                "gross": values["gross"],
-                "currency": values["currency"],
-                "commitment": commitment_id,
-                "tag_names": values.get("tags", "").replace(";", ","),
-                "notes": values.get("notes", ""),
-            }
-        )
-        if not form.is_valid():
-            for name, errors in form.errors.items():
-                for error in errors:
-                    outcome.errors.append((line, error if name == "__all__" else f"{name}: {error}"))
-            continue
-        key = (party.pk, values["number"])
-        if key in seen:
-            outcome.errors.append(
-                (line, f"number: {values['number']!r} of this counterparty is also on line {seen[key]}")
-            )
-            continue
-        seen[key] = line
-        forms.append((line, form))
-    if not forms and not outcome.errors:
-        outcome.errors.append((0, "the file has no invoice lines"))
-    if outcome.errors:
-        return outcome
+        form, problems = _line_form(values, lookups)
+        if form is not None and not problems:
+            key = (int(form.data["counterparty"]), values["number"])
+            if key in seen:
+                problems = [f"number: {values['number']!r} of this counterparty is also on line {seen[key]}"]
+            else:
+                seen[key] = line
+                forms.append((line, form))
+        outcome.errors.extend((line, problem) for problem in problems)
+    return forms
+
+
+def _line_form(values: dict[str, str], lookups: _Lookups) -> tuple[CostInvoiceForm | None, list[str]]:
+    """The web form filled from one line, and what is wrong with the line."""
+    party, problem = _party(values, lookups.by_name, lookups.by_vat)
+    if problem or party is None:
+        return None, [problem or "counterparty: not found"]
+    commitment_id = ""
+    if values.get("commitment"):
+        found = lookups.commitments.get(normalise_name(values["commitment"]), [])
+        if len(found) != 1:
+            how_many = "no" if not found else "more than one"
+            return None, [f"commitment: {how_many} commitment named {values['commitment']!r}"]
+        commitment_id = str(found[0].pk)
+    form = CostInvoiceForm(
+        data={
+            "counterparty": str(party.pk),
+            "number": values["number"],
+            "document_date": values["document_date"],
+            "receipt_date": values.get("receipt_date", ""),
+            "due_date": values.get("due_date", ""),
+            "net": values["net"],
+            "vat": values["vat"],
+            "gross": values["gross"],
+            "currency": values["currency"],
+            "commitment": commitment_id,
+            "tag_names": values.get("tags", "").replace(";", ","),
+            "notes": values.get("notes", ""),
+        }
+    )
+    if form.is_valid():
+        return form, []
+    return form, [
+        error if name == "__all__" else f"{name}: {error}"
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
+
+
+def _save(forms: list[tuple[int, CostInvoiceForm]], outcome: Outcome) -> None:
+    """Save every line in one transaction; roll back on a late failure or a dry run."""
     outcome.count = len(forms)
     try:
         with transaction.atomic():
@@ -166,13 +201,12 @@ def import_csv(data: bytes, dry_run: bool = False) -> Outcome:
                     continue
                 outcome.created.append(inv.pk)
                 outcome.net_base += inv.net_base
-            if outcome.errors or dry_run:
+            if outcome.errors or outcome.dry_run:
                 raise _Rollback
     except _Rollback:
         outcome.created = []
         if outcome.errors:
             outcome.count = 0
-    return outcome
 
 
 class _Rollback(Exception):

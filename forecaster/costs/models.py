@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -105,7 +106,7 @@ class Counterparty(models.Model):
     def __str__(self) -> str:
         return self.company_name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.country = (self.country or "").upper()
         self.name_key = normalise_name(self.company_name)
         self.vat_key = normalise_vat_id(self.vat_id, self.country)
@@ -617,7 +618,7 @@ class CostInvoice(models.Model):
     def __str__(self) -> str:
         return f"{self.number} ({self.counterparty})" if self.counterparty_id else self.number
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.currency = (self.currency or "").upper()
         self.convert()
         super().save(*args, **kwargs)

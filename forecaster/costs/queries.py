@@ -20,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
-from django.db.models import CharField, Count, F, QuerySet, Sum
+from django.db.models import CharField, Count, F, Func, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth, TruncYear
 from django.utils.translation import gettext as _
 
@@ -72,15 +73,16 @@ class CostReport:
             )
 
 
-def _period_expression(by: str, column: str = "document_date"):
+def _period_expression(by: str, column: str = "document_date") -> Func | F:
     # As in the revenue report: a prefix of SQLite's ISO text date is the period (no Python
     # callback per row); other engines truncate natively.
     if connection.vendor == "sqlite":
         return Substr(column, 1, {"year": 4, "month": 7, "day": 10}[by], output_field=CharField())
-    return {"year": TruncYear(column), "month": TruncMonth(column), "day": F(column)}[by]
+    natively: dict[str, Func | F] = {"year": TruncYear(column), "month": TruncMonth(column), "day": F(column)}
+    return natively[by]
 
 
-def _period_key(value, by: str) -> str:
+def _period_key(value: object, by: str) -> str:
     if isinstance(value, str):
         return value
     if by == "year":
@@ -113,7 +115,7 @@ def invoices(
 
 
 def _sums(
-    qs: QuerySet, key, count: str = "", net: str = "net_base_cents", vat: str = "vat_base_cents"
+    qs: QuerySet, key: Any, count: str = "", net: str = "net_base_cents", vat: str = "vat_base_cents"
 ) -> list:
     """``[(key, invoices, net cents, vat cents)]`` in key order; ``count`` names a column to sum
     (aggregate tables) instead of counting rows (invoices)."""
@@ -137,7 +139,9 @@ def _days_between(date_from: date | None, date_to: date | None) -> QuerySet:
     return qs.order_by()
 
 
-def _split(date_from: date | None, date_to: date | None):
+def _split(
+    date_from: date | None, date_to: date | None
+) -> tuple[date | None, date | None, list[tuple[date | None, date | None]]]:
     """``(first month, month after the last, edge ranges)``: the whole months inside the range
     (read from the monthly aggregates) and the partial months at its ends (read from the
     invoices). ``None`` as first month: no whole month inside (everything from invoices)."""
@@ -160,14 +164,43 @@ def _split(date_from: date | None, date_to: date | None):
     return first, after, edges
 
 
-def _dimension_sums(by, date_from, date_to, counterparty, commitment, tag) -> dict:
-    """``{key: (invoices, net cents, vat cents)}`` grouped by counterparty, commitment or tag."""
+def _monthly_sums(
+    by: str,
+    column: str,
+    first: date | None,
+    after: date | None,
+    counterparty: int | None,
+    commitment: int | None,
+) -> list:
+    """The whole months ``[first, after)`` from the monthly aggregates, grouped like ``_sums``."""
     from forecaster.costs.models import CostMonth, CostMonthTag
 
+    table = CostMonthTag.objects.all() if by == "tag" else CostMonth.objects.all()
+    if first is not None:
+        table = table.filter(month__gte=first)
+    if after is not None:
+        table = table.filter(month__lt=after)
+    if counterparty is not None:
+        table = table.filter(counterparty_id=counterparty)
+    if commitment is not None:
+        table = table.filter(commitment_id=commitment)
+    key = "tag_id" if by == "tag" else column
+    return _sums(table.order_by(), F(key), count="invoices", net="net_cents", vat="vat_cents")
+
+
+def _dimension_sums(
+    by: str,
+    date_from: date | None,
+    date_to: date | None,
+    counterparty: int | None,
+    commitment: int | None,
+    tag: int | None,
+) -> dict:
+    """``{key: (invoices, net cents, vat cents)}`` grouped by counterparty, commitment or tag."""
     column = {"counterparty": "counterparty_id", "commitment": "commitment_id", "tag": "tags__id"}[by]
     out: dict = {}
 
-    def add(key, n, net, vat) -> None:
+    def add(key: Any, n: int, net: int | None, vat: int | None) -> None:
         key = key or (0 if by == "tag" else None)
         old = out.get(key, (0, 0, 0))
         out[key] = (old[0] + int(n), old[1] + int(net or 0), old[2] + int(vat or 0))
@@ -179,19 +212,7 @@ def _dimension_sums(by, date_from, date_to, counterparty, commitment, tag) -> di
         return out
     first, after, edges = _split(date_from, date_to)
     if first is not None or (date_from is None):
-        table = CostMonthTag.objects.all() if by == "tag" else CostMonth.objects.all()
-        if first is not None:
-            table = table.filter(month__gte=first)
-        if after is not None:
-            table = table.filter(month__lt=after)
-        if counterparty is not None:
-            table = table.filter(counterparty_id=counterparty)
-        if commitment is not None:
-            table = table.filter(commitment_id=commitment)
-        key = "tag_id" if by == "tag" else column
-        for k, n, net, vat in _sums(
-            table.order_by(), F(key), count="invoices", net="net_cents", vat="vat_cents"
-        ):
+        for k, n, net, vat in _monthly_sums(by, column, first, after, counterparty, commitment):
             add(k, n, net, vat)
     for lo, hi in edges:
         for k, n, net, vat in _sums(invoices(lo, hi, counterparty, commitment), F(column)):

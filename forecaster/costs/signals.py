@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
@@ -10,7 +12,7 @@ from forecaster.costs.models import Commitment, CostInvoice, Tag
 
 
 @receiver(pre_save, sender=CostInvoice)
-def _remember_old_day(sender, instance: CostInvoice, **kwargs) -> None:
+def _remember_old_day(sender: object, instance: CostInvoice, **kwargs: Any) -> None:
     instance._old_day = (
         CostInvoice.objects.filter(pk=instance.pk).values_list("document_date", flat=True).first()
         if instance.pk
@@ -19,17 +21,17 @@ def _remember_old_day(sender, instance: CostInvoice, **kwargs) -> None:
 
 
 @receiver(post_save, sender=CostInvoice)
-def _saved(sender, instance: CostInvoice, **kwargs) -> None:
+def _saved(sender: object, instance: CostInvoice, **kwargs: Any) -> None:
     aggregates.refresh_days([getattr(instance, "_old_day", None), instance.document_date])
 
 
 @receiver(post_delete, sender=CostInvoice)
-def _deleted(sender, instance: CostInvoice, **kwargs) -> None:
+def _deleted(sender: object, instance: CostInvoice, **kwargs: Any) -> None:
     aggregates.refresh_days([instance.document_date])
 
 
 @receiver(m2m_changed, sender=CostInvoice.tags.through)
-def _retagged(sender, instance, action: str, **kwargs) -> None:
+def _retagged(sender: object, instance: object, action: str, **kwargs: Any) -> None:
     if action not in ("post_add", "post_remove", "post_clear", "pre_clear"):
         return
     if isinstance(instance, CostInvoice):
@@ -45,11 +47,11 @@ def _retagged(sender, instance, action: str, **kwargs) -> None:
 
 
 @receiver(pre_delete, sender=Commitment)
-def _commitment_going(sender, instance: Commitment, **kwargs) -> None:
+def _commitment_going(sender: object, instance: Commitment, **kwargs: Any) -> None:
     # Its invoices are kept with an empty commitment (SET_NULL, a plain UPDATE without signals).
     instance._days = list(instance.cost_invoices.values_list("document_date", flat=True).distinct())
 
 
 @receiver(post_delete, sender=Commitment)
-def _commitment_gone(sender, instance: Commitment, **kwargs) -> None:
+def _commitment_gone(sender: object, instance: Commitment, **kwargs: Any) -> None:
     aggregates.refresh_days(getattr(instance, "_days", []))

@@ -7,10 +7,11 @@ annex is the same record whether it is typed in on the costs pages or made from 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db import IntegrityError
+from django.db import IntegrityError, models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch
@@ -26,7 +27,7 @@ from forecaster.documents.storage import StorageError
 KINDS = (Document.Kind.INVOICE, Document.Kind.AGREEMENT, Document.Kind.ANNEX)
 
 
-def form_class(kind: str):
+def form_class(kind: str) -> type[forms.ModelForm]:
     """The costs app's form for ``kind``."""
     from forecaster.costs import forms as cost_forms
 
@@ -46,7 +47,7 @@ class AnnexAgreementForm(forms.Form):
         help_text=gettext_lazy("The agreement this annex changes."),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from forecaster.costs.models import Agreement
 
@@ -84,11 +85,33 @@ def initial_for(doc: Document, kind: str, request: HttpRequest) -> dict:
     return {k: v for k, v in initial.items() if v not in (None, "")}
 
 
-def record_url(record) -> str:
+def record_url(record: models.Model) -> str:
     try:
         return record.get_absolute_url() if hasattr(record, "get_absolute_url") else ""
     except NoReverseMatch:
         return ""
+
+
+def _file(request: HttpRequest, doc: Document, kind: str, form: forms.ModelForm) -> bool:
+    """File ``doc`` as the valid ``form``'s record; True when done or refused for good (the
+    page goes back to the document), False when the form should be shown again."""
+    record = form.save(commit=False)
+    try:
+        saved = services.classify(doc, kind, record, save=form.save)
+    except services.Refused as exc:
+        messages.error(request, str(exc))
+        return True
+    except StorageError as exc:
+        messages.error(request, _("Not filed: %(why)s Nothing was changed.") % {"why": exc})
+    except IntegrityError:
+        messages.error(request, _("Not filed: the record conflicts with an existing one."))
+    else:
+        messages.success(
+            request,
+            _("Filed as %(kind)s “%(record)s”.") % {"kind": doc.get_kind_display().lower(), "record": saved},
+        )
+        return True
+    return False
 
 
 @require_http_methods(["GET", "POST"])
@@ -112,24 +135,8 @@ def classify(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         link_ok = link is None or link.is_valid()
         if link_ok and link is not None:
             form.instance.agreement = link.cleaned_data["agreement"]
-        if link_ok and form.is_valid():
-            record = form.save(commit=False)
-            try:
-                saved = services.classify(doc, kind, record, save=form.save)
-            except services.Refused as exc:
-                messages.error(request, str(exc))
-                return redirect("documents:detail", pk=doc.pk)
-            except StorageError as exc:
-                messages.error(request, _("Not filed: %(why)s Nothing was changed.") % {"why": exc})
-            except IntegrityError:
-                messages.error(request, _("Not filed: the record conflicts with an existing one."))
-            else:
-                messages.success(
-                    request,
-                    _("Filed as %(kind)s “%(record)s”.")
-                    % {"kind": doc.get_kind_display().lower(), "record": saved},
-                )
-                return redirect("documents:detail", pk=doc.pk)
+        if link_ok and form.is_valid() and _file(request, doc, kind, form):
+            return redirect("documents:detail", pk=doc.pk)
     return render(
         request,
         "documents/classify.html",

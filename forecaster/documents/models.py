@@ -69,6 +69,6 @@ class Document(models.Model):
         return self.title or self.original_name
 
     @property
-    def record(self):
+    def record(self) -> models.Model | None:
         """The cost invoice, agreement or annex this document is, or ``None`` (inbox)."""
         return self.cost_invoice or self.agreement or self.annex

@@ -18,12 +18,15 @@ import hashlib
 import logging
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from forecaster.documents.models import Document
@@ -94,7 +97,7 @@ def read_pdf(fh: BinaryIO) -> PdfInfo:
             created = meta.creation_date
             if created is not None:
                 info.date = created.date()
-    except Exception:  # noqa: BLE001  (broken metadata is common and never a reason to refuse)
+    except Exception:  # broken metadata is common and never a reason to refuse
         log.debug("unreadable PDF metadata", exc_info=True)
     return info
 
@@ -133,7 +136,9 @@ def _duplicate(existing: Document) -> UploadRefused:
     )
 
 
-def ingest(source: BinaryIO, original_name: str, *, user=None) -> Document:
+def ingest(
+    source: BinaryIO, original_name: str, *, user: AbstractBaseUser | AnonymousUser | None = None
+) -> Document:
     """Store an uploaded PDF in the inbox and return its new :class:`Document`.
 
     Raises :class:`UploadRefused` or :class:`StorageError`; either way nothing is left behind.
@@ -186,7 +191,7 @@ def _remove_orphan(name: str) -> None:
         return
     try:
         documents_storage().delete(name)
-    except Exception:  # noqa: BLE001  (the storage is failing already; `documents check` will list it)
+    except Exception:  # the storage is failing already; `documents check` will list it
         log.warning("could not remove %s after a failed upload; `forecaster documents check` lists it", name)
 
 
@@ -196,7 +201,9 @@ def _clean_filename(name: str) -> str:
     return (base or "document.pdf")[:255]
 
 
-def relocate(doc: Document, kind: str, on: datetime.date | None = None, *, also=None):
+def relocate(
+    doc: Document, kind: str, on: datetime.date | None = None, *, also: Callable[[], object] | None = None
+) -> bool:
     """Move ``doc``'s file to the archive place of ``kind`` (dated ``on``) and save the row.
 
     ``also()`` runs in the same transaction (e.g. saving the cost invoice the document becomes)
@@ -217,7 +224,7 @@ def relocate(doc: Document, kind: str, on: datetime.date | None = None, *, also=
         doc.path = source
         try:
             move(storage, target, source)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.warning("could not move %s back to %s after a failed change", target, source)
         raise
     return result
@@ -243,7 +250,7 @@ def dependents(doc: Document) -> str:
     return ""
 
 
-def archive_date(kind: str, record) -> datetime.date:
+def archive_date(kind: str, record: models.Model) -> datetime.date:
     """The date that files a classified document under ``YYYY/MM``."""
     if kind == Document.Kind.INVOICE:
         day = record.document_date
@@ -254,7 +261,9 @@ def archive_date(kind: str, record) -> datetime.date:
     return day or datetime.date.today()
 
 
-def classify(doc: Document, kind: str, record, save=None):
+def classify(
+    doc: Document, kind: str, record: models.Model, save: Callable[[], object] | None = None
+) -> models.Model:
     """File an inbox document as ``kind``, becoming ``record`` (an unsaved or saved cost invoice,
     agreement or annex). ``save()`` saves the record (default ``record.save()``), inside the
     same transaction as the move into ``invoices|agreements|annexes/YYYY/MM/``.
@@ -269,7 +278,7 @@ def classify(doc: Document, kind: str, record, save=None):
             _("This document is already filed as %(kind)s.") % {"kind": doc.get_kind_display().lower()}
         )
 
-    def also():
+    def also() -> models.Model:
         saved = save() if save is not None else (record.save() or record)
         setattr(doc, KIND_FIELD[kind], saved)
         return saved
@@ -277,7 +286,7 @@ def classify(doc: Document, kind: str, record, save=None):
     return relocate(doc, kind, archive_date(kind, record), also=also)
 
 
-def record_dependents(record) -> list[str]:
+def record_dependents(record: models.Model) -> list[str]:
     """What refers to ``record`` (besides its document), e.g. ``["2 annexes", "1 commitment"]``."""
     found: list[str] = []
     for rel in record._meta.related_objects:
@@ -316,7 +325,7 @@ def unmap(doc: Document) -> None:
                 % {"record": record, "what": ", ".join(str(d) for d in deps)}
             )
 
-    def also():
+    def also() -> None:
         for field_name in KIND_FIELD.values():
             setattr(doc, field_name, None)
         if record is not None:
@@ -332,7 +341,7 @@ def return_to_inbox(pk: int) -> None:
         return
     try:
         relocate(doc, Document.Kind.INBOX)
-    except Exception:  # noqa: BLE001  (the record is gone either way; `documents check` shows the file)
+    except Exception:  # the record is gone either way; `documents check` shows the file
         log.warning("document %s could not be moved back to the inbox", pk, exc_info=True)
 
 
@@ -349,7 +358,7 @@ def delete(doc: Document) -> str:
     return target
 
 
-def open_file(doc: Document):
+def open_file(doc: Document) -> File:
     """The stored file, open for reading (raises ``FileNotFoundError`` if it is gone)."""
     return documents_storage().open(doc.path, "rb")
 
@@ -369,7 +378,7 @@ class CheckReport:
         return not (self.missing or self.corrupt or self.strays)
 
 
-def check(progress=None) -> CheckReport:
+def check(progress: Callable[[str], object] | None = None) -> CheckReport:
     """Verify every file the database names exists with its SHA-256, and list strays.
 
     Strays are files in the archive folders that no document names (``raw/delete/`` is the

@@ -3,6 +3,8 @@ inbox once the deletion is committed, so no document is left filed under a recor
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
@@ -11,7 +13,7 @@ from forecaster.documents.models import Document
 from forecaster.documents.services import KIND_FIELD
 
 
-def _on_record_deleted(sender, instance, **kwargs) -> None:
+def _on_record_deleted(sender: object, instance: object, **kwargs: Any) -> None:
     field = {"CostInvoice": "cost_invoice", "Agreement": "agreement", "Annex": "annex"}[sender.__name__]
     assert field in KIND_FIELD.values()
     for pk in Document.objects.filter(**{field: instance.pk}).values_list("pk", flat=True):

@@ -30,6 +30,7 @@ import posixpath
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
@@ -111,7 +112,7 @@ class LocalDocumentStorage(FileSystemStorage):
     failed write never leaves a partial file under an archive name.
     """
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("allow_overwrite", True)
         kwargs.setdefault("file_permissions_mode", 0o600)
         kwargs.setdefault("directory_permissions_mode", 0o700)
@@ -152,13 +153,13 @@ class LocalDocumentStorage(FileSystemStorage):
 # --- S3 --------------------------------------------------------------------------------------------
 
 
-def _s3_class():
+def _s3_class() -> type:
     from storages.backends.s3 import S3Storage
 
     return S3Storage
 
 
-def _make_s3_storage_class():
+def _make_s3_storage_class() -> type:
     S3Storage = _s3_class()
 
     @deconstructible(path="forecaster.documents.storage.S3DocumentStorage")
@@ -182,7 +183,7 @@ def _make_s3_storage_class():
             except Exception as exc:
                 raise StorageError(_s3_message(exc)) from None
 
-        def _open(self, name: str, mode: str = "rb"):
+        def _open(self, name: str, mode: str = "rb") -> File:
             try:
                 return super()._open(name, mode)
             except FileNotFoundError:
@@ -209,7 +210,7 @@ def _s3_message(exc: Exception) -> str:
     return "The S3 storage could not be reached. Check FORECASTER_S3_ENDPOINT_URL and the network."
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> type:
     # STORAGES names "forecaster.documents.storage.S3DocumentStorage"; build it on first use.
     if name == "S3DocumentStorage":
         cls = _make_s3_storage_class()
@@ -291,7 +292,9 @@ class WebDAVStorage(Storage):
                 raise StorageError("A document name may not leave the document folder.")
         return self.base_url + quote(clean)
 
-    def _request(self, method: str, name: str, *, max_bytes: int | None = None, **kwargs) -> httpx.Response:
+    def _request(
+        self, method: str, name: str, *, max_bytes: int | None = None, **kwargs: Any
+    ) -> httpx.Response:
         url = kwargs.pop("url", None) or self._url(name)
         try:
             return http.request(

@@ -23,9 +23,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 def _free_port() -> int:
@@ -63,13 +64,13 @@ class WebDAVServer:
 
 
 class _FaultMiddleware:
-    def __init__(self, app, faults: Faults, root: Path, mount: str) -> None:
+    def __init__(self, app: Callable[..., Iterable[bytes]], faults: Faults, root: Path, mount: str) -> None:
         self.app = app
         self.faults = faults
         self.root = root
         self.mount = mount
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., object]) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         self.faults.requests.append((method, environ.get("PATH_INFO", "")))
         if method == "PUT" and self.faults.status_for_put:
@@ -147,7 +148,7 @@ class S3Server:
             "AWS_SECRET_ACCESS_KEY": self.secret_key,
         }
 
-    def client(self):
+    def client(self) -> Any:
         import boto3
 
         return boto3.client(

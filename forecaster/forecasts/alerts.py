@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -195,7 +195,7 @@ def _recipients() -> list[str]:
     return sorted({u.email for u in users})
 
 
-def send_pending(now=None, worker: str | None = None) -> int:
+def send_pending(now: datetime | None = None, worker: str | None = None) -> int:
     """E-mail every recorded alert not sent yet; returns how many this call sent."""
     now = now or timezone.now()
     worker = worker or secrets.token_hex(8)

@@ -214,14 +214,30 @@ def cost_forecast(today: date, months: list[date], adj: Adjustments | None = Non
     for extra_index, extra in enumerate(adj.added):
         lines.append(_added_line(extra_index, extra, today, months, index, adj, problems))
     if adj.inflation_pct:
-        for line in lines:
-            for i in range(len(months)):
-                if i not in line.known and line.method != "invoices":
-                    line.amounts[i] = (line.amounts[i] * _ramp(adj.inflation_pct, i)).quantize(CENT)
+        _inflate(lines, len(months), adj.inflation_pct)
     return CostForecast(today, months, lines, problems)
 
 
-def _commitment_line(c, today, months, index, horizon_end, adj, problems, totals=None) -> CostLine:
+def _inflate(lines: list[CostLine], months: int, inflation_pct: Decimal) -> None:
+    """Ramp the scheduled (not yet invoiced) amounts of every line up by the scenario's inflation."""
+    for line in lines:
+        if line.method == "invoices":
+            continue
+        for i in range(months):
+            if i not in line.known:
+                line.amounts[i] = (line.amounts[i] * _ramp(inflation_pct, i)).quantize(CENT)
+
+
+def _commitment_line(
+    c: Commitment,
+    today: date,
+    months: list[date],
+    index: dict[date, int],
+    horizon_end: date,
+    adj: Adjustments,
+    problems: list[str],
+    totals: list[Decimal] | None = None,
+) -> CostLine:
     amounts = [ZERO] * len(months)
     key = f"commitment:{c.pk}"
     end, note = _commitment_end(c, today, adj)
@@ -281,7 +297,9 @@ def _commitment_line(c, today, months, index, horizon_end, adj, problems, totals
     return CostLine(key, c.name, "to_end", amounts, notes=notes, estimate=True)
 
 
-def _known_invoices(first, horizon_end, index, today, adj, problems) -> dict:
+def _known_invoices(
+    first: date, horizon_end: date, index: dict[date, int], today: date, adj: Adjustments, problems: list[str]
+) -> dict:
     """``{commitment id or None: {month index: net in base}}`` of invoices not yet counted."""
     out: dict = defaultdict(lambda: defaultdict(lambda: ZERO))
     rows = (
@@ -303,7 +321,15 @@ def _known_invoices(first, horizon_end, index, today, adj, problems) -> dict:
     return {k: dict(v) for k, v in out.items()}
 
 
-def _added_line(n, extra, today, months, index, adj, problems) -> CostLine:
+def _added_line(
+    n: int,
+    extra: dict,
+    today: date,
+    months: list[date],
+    index: dict[date, int],
+    adj: Adjustments,
+    problems: list[str],
+) -> CostLine:
     """A commitment a scenario adds: ``amount`` per month in ``currency`` from ``from`` until ``until``."""
     amounts = [ZERO] * len(months)
     rate = _rate(extra.get("currency") or "", today, adj, problems)

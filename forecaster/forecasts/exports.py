@@ -102,7 +102,7 @@ def outlook_csv(o: Outlook) -> str:
     return out.getvalue()
 
 
-def _cell_text(value) -> str:
+def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):

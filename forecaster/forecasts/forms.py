@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext as _gt
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +27,7 @@ class ScenarioForm(forms.ModelForm):
         fields = ["name", "description", "revenue_growth_pct", "cost_inflation_pct", "cancel"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2}), "cancel": forms.CheckboxSelectMultiple}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["cancel"].queryset = Commitment.objects.order_by("name", "pk")
         if self.instance.pk:
@@ -57,7 +59,7 @@ class ScenarioCommitmentForm(forms.ModelForm):
     def clean_currency(self) -> str:
         return (self.cleaned_data.get("currency") or "").upper()
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", _("The end is before the start."))

@@ -9,7 +9,7 @@ forecast snapshot and records the alerts due; on every tick it e-mails the alert
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 JOB = "forecasts"
 
 
-def claim_day(day) -> bool:
+def claim_day(day: date) -> bool:
     """Insert today's job row; ``True`` for the one caller whose insert succeeded."""
     try:
         with transaction.atomic():

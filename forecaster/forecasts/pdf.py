@@ -22,6 +22,18 @@ WIDTH, HEIGHT = 720, 260
 PAD_L, PAD_R, PAD_T, PAD_B = 60, 10, 10, 30
 
 
+def _polylines(color: str, actual: list[tuple[float, float]], ahead: list[tuple[float, float]]) -> list[str]:
+    """One series: the actual months solid, the forecast dashed and joined to the last actual."""
+    if actual and ahead:
+        ahead = [actual[-1], *ahead]
+    out = []
+    for pts, dash in ((actual, ""), (ahead, ' stroke-dasharray="5,3"')):
+        if len(pts) > 1:
+            line = " ".join(f"{a:.1f},{b:.1f}" for a, b in pts)
+            out.append(f'<polyline points="{line}" fill="none" stroke="{color}" stroke-width="2"{dash}/>')
+    return out
+
+
 def chart_svg(o: Outlook) -> str:
     """Revenue (blue), costs (red) and result (green): actual months solid, forecast dashed, the
     revenue interval as a pale band and a red line at today."""
@@ -70,14 +82,7 @@ def chart_svg(o: Outlook) -> str:
     ):
         actual = [(x(i), y(get(m))) for i, m in enumerate(months) if m.actual]
         ahead = [(x(i), y(get(m))) for i, m in enumerate(months) if not m.actual]
-        if actual and ahead:
-            ahead = [actual[-1], *ahead]
-        for pts, dash in ((actual, ""), (ahead, ' stroke-dasharray="5,3"')):
-            if len(pts) > 1:
-                line = " ".join(f"{a:.1f},{b:.1f}" for a, b in pts)
-                parts.append(
-                    f'<polyline points="{line}" fill="none" stroke="{color}" stroke-width="2"{dash}/>'
-                )
+        parts += _polylines(color, actual, ahead)
     for i, m in enumerate(months):
         if i % 3 == 0:
             parts.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -90,7 +91,7 @@ def scenario_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("forecasts:scenarios")
 
 
-def _compared(request: HttpRequest):
+def _compared(request: HttpRequest) -> tuple[int, str | None, Any, list]:
     horizon, error = horizon_from(request)
     ids = [int(x) for x in request.GET.getlist("id") if x.isdigit()]
     chosen = list(Scenario.objects.filter(pk__in=ids).prefetch_related("cancel", "additions"))
@@ -98,7 +99,7 @@ def _compared(request: HttpRequest):
     return horizon, error, chosen, outlooks
 
 
-def _comparison_rows(outlooks) -> list[dict]:
+def _comparison_rows(outlooks: list) -> list[dict]:
     base = outlooks[0]
     rows = []
     for i, m in enumerate(base.months):

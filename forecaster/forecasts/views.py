@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -34,7 +35,7 @@ def horizon_from(request: HttpRequest) -> tuple[int, str | None]:
     return int(raw), None
 
 
-def revenue_chart(line, currency: str, history_months: int = 24) -> dict:
+def revenue_chart(line: Any, currency: str, history_months: int = 24) -> dict:
     """Chart data for one line: the last ``history_months`` actual months and the forecast
     (point and interval), amounts as two-decimal strings."""
     hist = list(zip(line.history_months, line.history, strict=True))[-history_months:]
@@ -99,7 +100,7 @@ def _scenario_from(request: HttpRequest) -> tuple[Scenario | None, str | None]:
     return found, None if found else _("Unknown scenario.")
 
 
-def outlook_from(request: HttpRequest):
+def outlook_from(request: HttpRequest) -> tuple[Any, int, Any, str | None]:
     """``(outlook, horizon, scenario, error)`` from the query string."""
     horizon, error = horizon_from(request)
     scenario, scenario_error = _scenario_from(request)
@@ -107,7 +108,7 @@ def outlook_from(request: HttpRequest):
     return o, horizon, scenario, error or scenario_error
 
 
-def outlook_chart(o) -> dict:
+def outlook_chart(o: Any) -> dict:
     """Revenue, costs and result: actual months solid, forecast dashed (joined at the last
     actual month), the revenue interval as a band; amounts as two-decimal strings."""
     n_actual = sum(1 for m in o.months if m.actual)

@@ -7,16 +7,19 @@ choice with the language the user stored (if any), so it follows them to any bro
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from forecaster.language.models import stored_language
 
 
 class UserLanguageMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         language = stored_language(getattr(request, "user", None))
         if language and language != getattr(request, "LANGUAGE_CODE", None):
             translation.activate(language)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 
@@ -17,7 +19,7 @@ class UserLanguage(models.Model):
         return f"{self.user_id}: {self.language}"
 
 
-def stored_language(user) -> str | None:
+def stored_language(user: AbstractBaseUser | AnonymousUser | None) -> str | None:
     """The language ``user`` chose, or ``None`` (anonymous users and users who never chose)."""
     if not getattr(user, "is_authenticated", False):
         return None

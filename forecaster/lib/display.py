@@ -33,7 +33,7 @@ def rate_text(rate: Decimal | None) -> str:
     if not value.is_finite():
         return str(value)
     normal = value.normalize()
-    places = max(0, -normal.as_tuple().exponent)
+    places = max(0, -int(normal.as_tuple().exponent))
     return number_format(normal, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 

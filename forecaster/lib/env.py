@@ -11,6 +11,7 @@ that behaves oddly later.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import time
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def env_path(name: str, default: str) -> Path:
     return Path(os.environ.get(name) or default).expanduser().resolve()
 
 
-def read_or_create_secret_file(path: Path, make: callable) -> str:  # type: ignore[valid-type]
+def read_or_create_secret_file(path: Path, make: Callable[[], str]) -> str:
     """Return the file's content, creating it with ``make()`` and mode 0600 on first use.
 
     Used for the Django secret key and the encryption key, which are generated on first start

@@ -42,6 +42,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import certifi
@@ -104,6 +105,19 @@ class ResolveError(Exception):
 _ALWAYS_REFUSED_V4 = [ipaddress.ip_network("0.0.0.0/8")]  # "this network": never a server
 
 
+def _carried_ipv4(
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """``::ffff:a.b.c.d`` and friends (6to4, Teredo) are judged by the IPv4 address they carry."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        mapped = ip.ipv4_mapped or ip.sixtofour
+        if mapped is None and ip.teredo:
+            mapped = ip.teredo[1]
+        if mapped is not None:
+            return mapped
+    return ip
+
+
 def address_verdict(address: str, *, allow_private: bool) -> str | None:
     """``None`` when ``address`` may be connected to, else a short reason.
 
@@ -115,16 +129,9 @@ def address_verdict(address: str, *, allow_private: bool) -> str | None:
     True
     """
     try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        ip = _carried_ipv4(ipaddress.ip_address(address.split("%", 1)[0]))
     except ValueError:
         return "not an IP address"
-    # ::ffff:a.b.c.d and friends are judged by the IPv4 address they carry.
-    if isinstance(ip, ipaddress.IPv6Address):
-        mapped = ip.ipv4_mapped or ip.sixtofour
-        if mapped is None and ip.teredo:
-            mapped = ip.teredo[1]
-        if mapped is not None:
-            ip = mapped
     if ip.is_link_local:
         return "link-local / cloud metadata address"
     if ip.is_unspecified or (ip.version == 4 and any(ip in n for n in _ALWAYS_REFUSED_V4)):
@@ -336,7 +343,7 @@ def request(
     timeout: float | None = None,
     deadline: float | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    **kwargs: object,
+    **kwargs: Any,
 ) -> httpx.Response:
     """Send ``method`` to ``url`` and return the response with its body read (≤ ``max_bytes``).
 
@@ -409,6 +416,26 @@ def _chain(exc: BaseException) -> Iterable[BaseException]:
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
 
 
+def _untrusted_certificate(link: ssl.SSLCertVerificationError, host: str) -> OutboundError:
+    """A certificate that failed verification: wrong host name, expired, or not trusted."""
+    code = getattr(link, "verify_code", None)
+    if code in _TLS_HOSTNAME_CODES:
+        return OutboundError(
+            TLS_HOSTNAME,
+            gettext("The TLS certificate of %(host)s is for another host name (host name mismatch).")
+            % {"host": host},
+        )
+    if code in _TLS_EXPIRED_CODES:
+        return OutboundError(
+            TLS_UNTRUSTED, gettext("The TLS certificate of %(host)s has expired.") % {"host": host}
+        )
+    return OutboundError(
+        TLS_UNTRUSTED,
+        gettext("The TLS certificate of %(host)s is not trusted (self-signed or unknown authority).")
+        % {"host": host},
+    )
+
+
 def translate(exc: BaseException, url: str = "") -> OutboundError | None:
     """A transport failure as an :class:`OutboundError`, or ``None`` if it is not one.
 
@@ -428,22 +455,7 @@ def translate(exc: BaseException, url: str = "") -> OutboundError | None:
                 DNS, gettext("The host name %(host)s could not be resolved (DNS).") % {"host": host}
             )
         if isinstance(link, ssl.SSLCertVerificationError):
-            code = getattr(link, "verify_code", None)
-            if code in _TLS_HOSTNAME_CODES:
-                return OutboundError(
-                    TLS_HOSTNAME,
-                    gettext("The TLS certificate of %(host)s is for another host name (host name mismatch).")
-                    % {"host": host},
-                )
-            if code in _TLS_EXPIRED_CODES:
-                return OutboundError(
-                    TLS_UNTRUSTED, gettext("The TLS certificate of %(host)s has expired.") % {"host": host}
-                )
-            return OutboundError(
-                TLS_UNTRUSTED,
-                gettext("The TLS certificate of %(host)s is not trusted (self-signed or unknown authority).")
-                % {"host": host},
-            )
+            return _untrusted_certificate(link, host)
         if isinstance(link, ssl.SSLError):
             return OutboundError(
                 TLS_OTHER, gettext("The TLS handshake with %(host)s failed.") % {"host": host}

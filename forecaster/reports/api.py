@@ -10,14 +10,16 @@ an unknown system), never 5xx.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -71,7 +73,7 @@ def touch_token(pk: int) -> bool:
 
 
 @contextmanager
-def short_lock_wait(milliseconds: int = 100):
+def short_lock_wait(milliseconds: int = 100) -> Iterator[None]:
     """Run the block's statements with a lock wait of ``milliseconds`` instead of the usual
     busy timeout (SQLite's busy_timeout, PostgreSQL's lock_timeout)."""
     if connection.vendor == "sqlite":
@@ -93,14 +95,16 @@ def short_lock_wait(milliseconds: int = 100):
         yield
 
 
-def api_view(require_token: bool = True):
+def api_view(
+    require_token: bool = True,
+) -> Callable[[Callable[..., JsonResponse]], Callable[..., JsonResponse]]:
     """GET/HEAD only, JSON errors, and (by default) a live bearer token."""
 
-    def decorate(view):
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., JsonResponse]:
         @login_not_required  # the token is the authentication, not the session
         @csrf_exempt  # read-only and token-authenticated: no cookies, so no CSRF exposure
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs):
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
             if request.method not in ("GET", "HEAD"):
                 return _error(405, "method not allowed; the API is read-only", Allow="GET, HEAD")
             if require_token:
@@ -142,7 +146,7 @@ def revenue_api(request: HttpRequest) -> JsonResponse:
     return JsonResponse(data)
 
 
-def _iso(value) -> str | None:
+def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
@@ -49,7 +51,7 @@ class ReportFilterForm(forms.Form):
         help_text=_("Which date places an invoice in a period."),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("date_from", "date_to"):
             # Typed in the reader's short date format, the same one every page shows dates in.

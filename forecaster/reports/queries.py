@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection, connections
-from django.db.models import CharField, F, QuerySet, Sum
+from django.db.models import CharField, F, Func, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth, TruncYear
 
 from forecaster.reports.models import DailyRevenue
@@ -72,7 +72,7 @@ class Report:
 _PERIOD_LENGTH = {"year": 4, "month": 7, "day": 10}
 
 
-def _period_expression(by: str):
+def _period_expression(by: str) -> Func | F:
     """The SQL expression that names a row's period.
 
     SQLite keeps a date as ISO text, so a prefix of it *is* the period — much faster than
@@ -81,7 +81,8 @@ def _period_expression(by: str):
     """
     if connection.vendor == "sqlite":
         return Substr("day", 1, _PERIOD_LENGTH[by], output_field=CharField())
-    return {"year": TruncYear("day"), "month": TruncMonth("day"), "day": F("day")}[by]
+    natively: dict[str, Func | F] = {"year": TruncYear("day"), "month": TruncMonth("day"), "day": F("day")}
+    return natively[by]
 
 
 def _period(value: date | str, by: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django import forms
@@ -113,7 +113,7 @@ def _rows_html(rows: list[Row]) -> str:
     )
 
 
-def _health(system: AccountingSystem, now) -> tuple[str, str]:
+def _health(system: AccountingSystem, now: datetime) -> tuple[str, str]:
     """``(badge class, label)`` for a system's last sync."""
     if system.last_sync_at is None:
         return "warn", _("never synced")
@@ -346,7 +346,12 @@ def rates(request: HttpRequest, pk: int) -> HttpResponse:
     return _rates_page(request, system)
 
 
-def _rates_page(request, system, rate_form=None, status=200) -> HttpResponse:
+def _rates_page(
+    request: HttpRequest,
+    system: AccountingSystem,
+    rate_form: CurrencyRateForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     book = RateBook(system)
     today = timezone.localdate()
     held = invoices_per_currency(system.pk)
@@ -383,7 +388,7 @@ def _rates_page(request, system, rate_form=None, status=200) -> HttpResponse:
     )
 
 
-def _rates_post(request, system) -> HttpResponse:
+def _rates_post(request: HttpRequest, system: AccountingSystem) -> HttpResponse:
     action = request.POST.get("action")
     history = ApplyHistoryField(request.POST)
     apply_history = history.is_valid() and history.cleaned_data["apply_history"]

@@ -203,33 +203,38 @@ class Api:
         error_format = asked if asked in FORMATS else "nvp"
         action = _normalise_action(params.get("action", ""))
         try:
-            legacy_login = self._admit(params, client_ip)
-            if not action:
-                raise _Refusal("Empty action request", 400)
-            if action not in KNOWN_ACTIONS:
-                if legacy_login:
-                    raise _Refusal("Command Not Found", 200)
-                raise _Refusal(f'Invalid API Action: "{action}" is not a valid API action')
-            if not legacy_login and action not in self.policy.permissions:
-                raise _Refusal(f'Invalid Permissions: API action "{action}" is not allowed')
-            fmt = asked or ("xml" if action in _XML_BY_DEFAULT else "nvp")
-            if fmt not in FORMATS:
-                raise _Refusal(
-                    f'Unsupported API response type format "{asked}". '
-                    "Supported formats include: json, xml, nvp",
-                    200,
-                )
-            if fmt == "nvp" and action in _NO_NVP:
-                raise _Refusal("This API action only supports the XML or JSON response type formats", 200)
+            fmt = self._accepted_format(params, client_ip, action, asked)
         except _Refusal as refusal:
             return self._error(error_format, action, refusal)
-        if action == "getinvoices":
-            return self._get_invoices(params, fmt)
-        if action == "getinvoice":
-            return self._get_invoice(params, fmt)
-        if action == "gettransactions":
-            return self._get_transactions(params, fmt)
+        handlers = {
+            "getinvoices": self._get_invoices,
+            "getinvoice": self._get_invoice,
+            "gettransactions": self._get_transactions,
+        }
+        if action in handlers:
+            return handlers[action](params, fmt)
         return self._error(fmt, action, _Refusal(f'The sandbox does not implement "{action}"', 200))
+
+    def _accepted_format(self, params: Mapping[str, str], client_ip: str, action: str, asked: str) -> str:
+        """The answer format of an admitted, allowed action; raises ``_Refusal`` otherwise."""
+        legacy_login = self._admit(params, client_ip)
+        if not action:
+            raise _Refusal("Empty action request", 400)
+        if action not in KNOWN_ACTIONS:
+            if legacy_login:
+                raise _Refusal("Command Not Found", 200)
+            raise _Refusal(f'Invalid API Action: "{action}" is not a valid API action')
+        if not legacy_login and action not in self.policy.permissions:
+            raise _Refusal(f'Invalid Permissions: API action "{action}" is not allowed')
+        fmt = asked or ("xml" if action in _XML_BY_DEFAULT else "nvp")
+        if fmt not in FORMATS:
+            raise _Refusal(
+                f'Unsupported API response type format "{asked}". Supported formats include: json, xml, nvp',
+                200,
+            )
+        if fmt == "nvp" and action in _NO_NVP:
+            raise _Refusal("This API action only supports the XML or JSON response type formats", 200)
+        return fmt
 
     def _admit(self, params: Mapping[str, str], ip: str) -> bool:
         """Access control and authentication; returns True for a legacy admin login."""

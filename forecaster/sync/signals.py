@@ -13,6 +13,8 @@ system.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q
 from django.db.models.signals import pre_delete
 from django.dispatch import Signal, receiver
@@ -24,7 +26,7 @@ invoices_changed = Signal()  # system_id, days, paid_days
 
 
 @receiver(pre_delete, sender=AccountingSystem, dispatch_uid="sync-drop-stage-with-system")
-def drop_stage_with_system(sender, instance: AccountingSystem, **kwargs) -> None:
+def drop_stage_with_system(sender: object, instance: AccountingSystem, **kwargs: Any) -> None:
     runs = SyncRun.objects.filter(system_id=instance.pk)
     StagedInvoice.objects.filter(
         Q(stage__in=runs.exclude(stage=None).values("stage")) | Q(stage__in=runs.values("id"))

@@ -13,6 +13,7 @@ import logging
 import signal
 import threading
 from collections.abc import Iterator
+from types import FrameType
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
@@ -73,7 +74,7 @@ def _stop_on_sigterm(stop: threading.Event) -> Iterator[None]:
         return
     previous = signal.getsignal(signal.SIGTERM)
 
-    def handler(signum, frame):
+    def handler(signum: int, frame: FrameType | None) -> None:
         stop.set()
         if callable(previous):
             previous(signum, frame)

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from forecaster.lib.crypto import SecretBox
+from forecaster.systems.registry import SystemType
 
 
 class AccountingSystem(models.Model):
@@ -102,7 +103,7 @@ class AccountingSystem(models.Model):
         return bool(self.secret_ciphertext)
 
     @property
-    def type(self):
+    def type(self) -> SystemType:
         from forecaster.systems.registry import get_type
 
         return get_type(self.kind)

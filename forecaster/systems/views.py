@@ -23,10 +23,10 @@ from forecaster.systems import holdings, pending
 from forecaster.systems.connection import check_connection
 from forecaster.systems.forms import sends_in_clear
 from forecaster.systems.models import AccountingSystem
-from forecaster.systems.registry import all_types, get_type
+from forecaster.systems.registry import SystemType, all_types, get_type
 
 
-def _type_or_404(kind: str):
+def _type_or_404(kind: str) -> SystemType:
     try:
         return get_type(kind)
     except KeyError:

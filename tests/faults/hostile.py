@@ -147,10 +147,10 @@ def _handler(whmcs: HostileWhmcs) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:  # http.server's naming
             length = int(self.headers.get("Content-Length", "0") or 0)
             params = dict(parse_qsl(self.rfile.read(length).decode("utf-8", "replace")))
             status, headers, body = whmcs.answer(params)

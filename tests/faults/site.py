@@ -33,7 +33,7 @@ class Site:
         self,
         *args: str,
         input: str | None = None,
-        check: bool = False,  # noqa: A002
+        check: bool = False,
         timeout: float = 600,
     ) -> subprocess.CompletedProcess[str]:
         return forecaster(args, self.env, input=input, check=check, timeout=timeout)

@@ -72,7 +72,7 @@ def test_parallel_logins_check_no_more_passwords_than_the_limit(transactional_db
         try:
             start.wait()
             csrf_post(client, LOGIN, {"username": "victim", "password": f"guess {n}"})
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=attempt, args=(c, n)) for n, c in enumerate(clients)]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from django import template
+from django.template import Context
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
@@ -13,7 +16,7 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def current(context, *names: str) -> str:
+def current(context: Context, *names: str) -> str:
     """`` aria-current="page"`` when the page is one of ``names`` (a view name such as
     ``"reports:revenue"``, or a namespace such as ``"systems:"``), else nothing.
 
@@ -24,7 +27,7 @@ def current(context, *names: str) -> str:
     view = getattr(match, "view_name", "") or ""
     for name in names:
         if view == name or (name.endswith(":") and view.startswith(name)):
-            return mark_safe(' aria-current="page"')  # noqa: S308 - a constant
+            return mark_safe(' aria-current="page"')  # a constant
     return ""
 
 
@@ -36,7 +39,7 @@ def period(value: str) -> str:
 
 
 @register.filter
-def when(value) -> str:
+def when(value: datetime | date | None) -> str:
     """A timestamp as the reader expects it: the language's short date and time, in the
     service's time zone, with the zone named (``2026-03-01 14:05 UTC``, ``01.03.2026 15:05 CET``).
     Empty for ``None``."""
@@ -48,7 +51,7 @@ def when(value) -> str:
 
 
 @register.filter
-def day(value) -> str:
+def day(value: datetime | date | None) -> str:
     """A date in the language's short format (``2026-03-01``, ``01.03.2026``); empty for ``None``."""
     if not value:
         return ""

@@ -3,9 +3,10 @@ revenue dashboard so each side stays in its own app."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django import template
+from django.template import Context
 from django.utils import timezone
 
 from forecaster.costs import queries
@@ -24,7 +25,7 @@ def _last_year(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _change(now, before):
+def _change(now: datetime, before: datetime | None) -> str | None:
     if not before:
         return None
     return f"{(now - before) / abs(before) * 100:+.1f}%"
@@ -47,7 +48,7 @@ def _block(label: str, sub: str, first: date, last: date, first_ly: date, last_l
 
 
 @register.inclusion_tag("costs/_dashboard.html", takes_context=True)
-def costs_dashboard(context) -> dict:
+def costs_dashboard(context: Context) -> dict:
     from django.utils.translation import gettext as _
 
     today = timezone.localdate()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +18,7 @@ from forecaster.costs.models import Agreement, Annex, Counterparty
 from forecaster.costs.views.common import history
 
 
-def summary(agreement: Agreement, today) -> dict:
+def summary(agreement: Agreement, today: date) -> dict:
     """The figures a person wants about an agreement today."""
     terms = agreement.terms_on(today)
     return {

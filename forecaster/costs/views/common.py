@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db import models
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from forecaster.costs.queries import CostRow
@@ -11,7 +13,7 @@ from forecaster.lib.display import period_text
 from forecaster.lib.money import fmt
 
 
-def history(obj, limit: int = 50) -> list[dict]:
+def history(obj: models.Model, limit: int = 50) -> list[dict]:
     """Who changed what and when, newest first: ``[{when, who, action, changes: [(field, old, new)]}]``."""
     records = list(
         obj.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
@@ -55,7 +57,7 @@ def months_back(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def year_month(request) -> tuple[int | None, int | None, str | None]:
+def year_month(request: HttpRequest) -> tuple[int | None, int | None, str | None]:
     """``(year, month, error)`` from ``?year=&month=``."""
     try:
         year = int(request.GET["year"]) if request.GET.get("year") else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from forecaster.accounts.roles import admin_required
 from forecaster.costs import periods, queries
 from forecaster.costs.forms import CounterpartyForm
-from forecaster.costs.models import Counterparty
+from forecaster.costs.models import Commitment, Counterparty
 from forecaster.costs.views.common import chart, history, months_back
 from forecaster.currency.base import base_currency
 
@@ -100,7 +102,7 @@ def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _active(c, today) -> bool:
+def _active(c: Commitment, today: date) -> bool:
     p = periods.period(c, today)
     return p.start is not None and p.start <= today and (p.end is None or p.end >= today)
 

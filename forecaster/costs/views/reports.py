@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from forecaster.reports.params import ParamError
 PERIODS = ("year", "month", "day")  # groupings whose labels are periods (shown in the reader's format)
 
 
-def build(request_get, kind: str):
+def build(request_get: QueryDict, kind: str) -> tuple[Any, Any, str | None]:
     """``(report, params, error)`` for ``kind`` = ``costs`` or ``result``."""
     try:
         p = parse_cost_params(request_get, result=kind == "result")
@@ -54,7 +55,7 @@ def _presets(request: HttpRequest) -> list[tuple[str, str]]:
     return out
 
 
-def _cost_chart(report) -> dict:
+def _cost_chart(report: Any) -> dict:
     return {
         "currency": report.currency,
         "kind": "pie" if report.by in ("counterparty", "commitment", "tag") else "bar",
@@ -66,7 +67,7 @@ def _cost_chart(report) -> dict:
     }
 
 
-def result_chart(rows, currency: str) -> dict:
+def result_chart(rows: list, currency: str) -> dict:
     return {
         "currency": currency,
         "labels": [period_text(r.period) for r in rows],

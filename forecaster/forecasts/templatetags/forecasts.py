@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django import template
+from django.template import Context
 from django.utils import timezone
 
 register = template.Library()
 
 
 @register.inclusion_tag("forecasts/_dashboard.html", takes_context=True)
-def forecast_panel(context) -> dict:
+def forecast_panel(context: Context) -> dict:
     from forecaster.forecasts.alerts import recent
     from forecaster.forecasts.deadlines import deadlines
 

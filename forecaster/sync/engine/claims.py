@@ -60,7 +60,7 @@ def _expire_dead_processes(system_id: int, now: datetime) -> int:
     ).values_list("id", "pid")
     n = 0
     for run_id, pid in mine:
-        if not _process_alive(pid):
+        if pid is not None and not _process_alive(pid):
             n += _interrupt(SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.RUNNING), now)
     return n
 

@@ -51,6 +51,8 @@ class PageSource(Protocol):
         order: str = "asc",
     ) -> Any: ...
 
+    def close(self) -> None: ...
+
 
 class Engine(FullSync, CheapSync, Switching, Staging, Fetching, Pipeline):
     """One run's work, as steps a test can drive: ``full_step()``, ``switch()``, ``incremental()``."""

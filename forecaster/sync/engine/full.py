@@ -105,12 +105,12 @@ class FullSync:
             run.first_total = None
         if run.first_total is not None:
             self.totals.add(run.first_total)
-        old_stages = list(stale.values_list("stage", flat=True).distinct())
+        old_stages = [s for s in stale.values_list("stage", flat=True).distinct() if s is not None]
         with transaction.atomic():
             if old_stages:
                 StagedInvoice.objects.filter(stage__in=old_stages).delete()
                 SyncRun.objects.filter(stage__in=old_stages).update(stage=None)
-            if previous is None:
+            if previous is None and run.stage is not None:
                 StagedInvoice.objects.filter(stage=run.stage).delete()
             run.heartbeat_at = timezone.now()
             run.save()

@@ -57,6 +57,13 @@ CHECKPOINT = (
 )
 
 
+def stage_of(run: SyncRun) -> int:
+    """The stage key of a full sync's run (set by ``prepare_full`` before any page)."""
+    if run.stage is None:
+        raise RuntimeError(f"sync run {run.pk} has no stage")
+    return run.stage
+
+
 def _fault(point: str) -> None:
     """Statement boundaries of a page commit and the switch; tests patch this to inject a
     crash (R1, R4)."""
@@ -203,7 +210,7 @@ class Staging:
         if page.staged is not None:
             return list(page.staged.values())  # deduplicated by id within the page
         rows = {r.whmcs_id: r for r in page.records}  # dedupe within a page
-        return [self._stage_values(self.run.stage, r) for r in rows.values()]
+        return [self._stage_values(stage_of(self.run), r) for r in rows.values()]
 
     def _insert_staged(self, cur: Any, values: list[tuple]) -> None:
         if self._copy:

@@ -61,7 +61,7 @@ class Switching:
 
     def switch(self) -> None:
         """Make the stage the system's invoices in one transaction (R6) and clean it up."""
-        run, system_id, stage = self.run, self.system.pk, self.run.stage
+        run, system_id, stage = self.run, self.system.pk, staging.stage_of(self.run)
         sql = SwitchSql.build()
         with transaction.atomic(), connection.cursor() as cur:
             staged_count, inserted, updated = _count_staged(cur, sql, system_id, stage)

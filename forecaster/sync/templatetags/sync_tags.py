@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from forecaster.sync import texts
 from forecaster.sync.models import SyncRun
+from forecaster.systems.models import AccountingSystem
 
 register = template.Library()
 
@@ -50,7 +51,7 @@ class SyncState:
 
 
 @register.simple_tag
-def sync_state(system) -> SyncState:
+def sync_state(system: AccountingSystem) -> SyncState:
     """The system's active run (queued/running) and its last finished run."""
     runs = list(
         SyncRun.objects.filter(system=system)

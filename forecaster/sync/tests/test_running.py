@@ -87,7 +87,7 @@ def test_a_run_whose_process_is_gone_does_not_block_even_with_a_fresh_heartbeat(
     import subprocess
     import sys
 
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])  # noqa: S603
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     orphan = SyncRun.objects.create(
         system=system,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -28,7 +30,7 @@ class WhmcsSystemForm(SystemForm):
         "refunds_restate": gettext_lazy("Refunds restate the original month"),
     }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         editing = bool(self.instance.pk)
         helps = {

@@ -110,7 +110,7 @@ def parse_invoice(raw: dict, tz: ZoneInfo | None = None) -> InvoiceRecord:
         whmcs_id = _id(raw.get("id"))
     except BadRecord:
         raise
-    except Exception as exc:  # noqa: BLE001 - one odd record must never stop a sync
+    except Exception as exc:  # one odd record must never stop a sync
         raise BadRecord(None, f"invoice id could not be read ({type(exc).__name__})") from None
     try:
         number = raw.get("invoicenum")
@@ -141,7 +141,7 @@ def parse_invoice(raw: dict, tz: ZoneInfo | None = None) -> InvoiceRecord:
         )
     except ValueError as exc:
         raise BadRecord(whmcs_id, str(exc)) from None
-    except Exception as exc:  # noqa: BLE001 - the reason names the error class, never the data
+    except Exception as exc:  # the reason names the error class, never the data
         raise BadRecord(whmcs_id, f"invoice could not be read ({type(exc).__name__})") from None
 
 
@@ -207,7 +207,7 @@ def parse_page(raws: list[dict], tz: ZoneInfo | None = None) -> tuple[list[Invoi
             good.append(parse_invoice(raw, tz))
         except BadRecord as exc:
             bad.append(exc)
-        except Exception as exc:  # noqa: BLE001 - parse_invoice already wraps; belt and braces
+        except Exception as exc:  # parse_invoice already wraps; belt and braces
             bad.append(BadRecord(None, f"invoice could not be read ({type(exc).__name__})"))
     if raws and not good:
         for field in REQUIRED:

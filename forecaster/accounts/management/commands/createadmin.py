@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import getpass
 import sys
+from typing import Any
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from forecaster.accounts.forms import username_taken
 
@@ -16,12 +17,12 @@ class Command(BaseCommand):
     help = "Create an administrator account. The password is read from a hidden prompt or stdin."
     stealth_options = ("stdin",)  # tests pass a StringIO
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", required=True, help="The login name.")
         parser.add_argument("--email", default="", help="Optional e-mail address.")
         parser.add_argument("--viewer", action="store_true", help="Create a viewer instead.")
 
-    def handle(self, *args, username: str, email: str, viewer: bool, **options):
+    def handle(self, *args: Any, username: str, email: str, viewer: bool, **options: Any) -> None:
         User = get_user_model()
         username = User.normalize_username(username.strip())
         if username_taken(username):

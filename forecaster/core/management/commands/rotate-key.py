@@ -9,8 +9,9 @@ given in ``FORECASTER_ENCRYPTION_KEY``, put the new key first there yourself, th
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from forecaster.lib.crypto import DecryptionError, KeyConfigError, key_file_path, load_keys, new_key_line
@@ -19,14 +20,14 @@ from forecaster.lib.crypto import DecryptionError, KeyConfigError, key_file_path
 class Command(BaseCommand):
     help = "Generate a new encryption key and re-encrypt every stored secret with it."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--reencrypt-only",
             action="store_true",
             help="Do not generate a key; re-encrypt with the newest configured key.",
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         from forecaster.systems.models import AccountingSystem
 
         try:

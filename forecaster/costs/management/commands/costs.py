@@ -7,6 +7,7 @@ Exit status 1 with one line per wrong CSV line on standard error when anything i
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         )
         imp.add_argument("--dry-run", action="store_true", help="Check every line, save nothing.")
 
-    def handle(self, *args, **opts) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         if opts["action"] != "import":
             raise CommandError(f"unknown action {opts['action']!r}")
         path = Path(opts["file"])

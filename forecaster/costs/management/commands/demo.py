@@ -3,6 +3,8 @@ EUR and PLN, agreements with annexes and notice periods), and say how to add dem
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -13,7 +15,7 @@ from forecaster.costs import demo
 class Command(BaseCommand):
     help = "Fill an empty installation with demo costs and commitments; prints how to add demo revenue."
 
-    def handle(self, *args, **opts) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         call_command("migrate", verbosity=0)
         try:
             summary = demo.load(timezone.localdate())

@@ -9,6 +9,7 @@ The PDF archive is not part of it (README "Backups" says how to back it up).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             "--yes", action="store_true", help="Confirm that --restore replaces the current database."
         )
 
-    def handle(self, *args, **opts) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         try:
             if opts.get("restore"):
                 self._restore(Path(opts["restore"]), opts.get("yes", False))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         ls = sub.add_parser("list", help="List documents.")
         ls.add_argument("--kind", choices=[k.value for k in Document.Kind])
 
-    def handle(self, *args, **opts) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         action = opts["action"]
         if action == "check":
             self._check()

@@ -4,6 +4,7 @@ cancel-by dates in the next 12 months, most urgent first, with the cost at stake
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--format", dest="fmt", choices=("table", "json", "csv", "ics"), default="table")
 
-    def handle(self, *args, **opts) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         rows = deadlines(timezone.localdate())
         currency = base_currency()
         if opts["fmt"] == "json":

@@ -4,6 +4,7 @@ outlook (12 actual months, then N forecast months) on standard output."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--scenario", metavar="NAME", help="A saved scenario's exact name or id.")
         parser.add_argument("--format", dest="fmt", choices=("table", "json", "csv"), default="table")
 
-    def handle(self, *args, **opts) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         months = opts.get("months") or 12
         if not 1 <= months <= MAX_HORIZON:
             raise CommandError(f"--months must be from 1 to {MAX_HORIZON}")

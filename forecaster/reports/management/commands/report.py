@@ -9,6 +9,7 @@ stays machine-readable.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -46,7 +47,7 @@ class Command(BaseCommand):
         for extension in REPORT_COMMANDS:  # `report costs` and `report result`
             extension.add_parsers(sub)
 
-    def handle(self, *args, **opts) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         for extension in REPORT_COMMANDS:
             if opts["report"] in extension.REPORTS:
                 extension.handle(self, opts)

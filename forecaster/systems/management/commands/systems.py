@@ -19,6 +19,7 @@ import getpass
 import json
 import sys
 from decimal import Decimal
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.views.decorators.debug import sensitive_variables
@@ -26,6 +27,7 @@ from django.views.decorators.debug import sensitive_variables
 from forecaster.currency.base import base_currency
 from forecaster.lib.money import fmt
 from forecaster.systems import holdings, lookup
+from forecaster.systems.forms import SystemForm
 from forecaster.systems.models import AccountingSystem
 from forecaster.systems.registry import all_types, get_type
 
@@ -38,7 +40,13 @@ SECRET_ON_ARGV = (
 class _RejectSecret(argparse.Action):
     """Notes that ``--secret`` was given (dropping its value) so ``handle`` can refuse it."""
 
-    def __call__(self, parser, namespace, values, option_string=None):
+    def __call__(
+        self,
+        parser: CommandParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
         setattr(namespace, self.dest, True)
 
 
@@ -50,7 +58,7 @@ def find_system(ref: str) -> AccountingSystem:
     return system
 
 
-def _flat(errors) -> str:
+def _flat(errors: dict[str, list[str]]) -> str:
     parts = []
     for field, messages in errors.items():
         label = "" if field == "__all__" else f"{field}: "
@@ -65,7 +73,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, metavar="{add,list,edit,delete,test}")
 
-        def detail_options(p, *, creating: bool) -> None:
+        def detail_options(p: argparse.ArgumentParser, *, creating: bool) -> None:
             p.add_argument("--name", required=creating, help="A name you recognise (unique).")
             p.add_argument("--url", required=creating, help="The API address: https://…/includes/api.php")
             p.add_argument("--identifier", required=creating, help="The API credential's Identifier.")
@@ -153,7 +161,7 @@ class Command(BaseCommand):
         test = sub.add_parser("test", help="Test the connection (exit 0 when it works).", allow_abbrev=False)
         test.add_argument("system", help="The system's id or exact name.")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if options.get("secret_on_argv"):
             raise CommandError(SECRET_ON_ARGV)
         action = options["action"]
@@ -162,7 +170,7 @@ class Command(BaseCommand):
     # --- the secret -------------------------------------------------------------------------
 
     @sensitive_variables("secret")
-    def read_secret(self, options) -> str:
+    def read_secret(self, options: dict[str, Any]) -> str:
         stream = options.get("stdin") or sys.stdin
         if stream.isatty():
             secret = getpass.getpass("API Secret (hidden): ", stream=sys.stderr)
@@ -175,7 +183,7 @@ class Command(BaseCommand):
 
     # --- actions --------------------------------------------------------------------------------
 
-    def _form_data(self, options, system: AccountingSystem | None) -> dict:
+    def _form_data(self, options: dict[str, Any], system: AccountingSystem | None) -> dict:
         data = {
             "name": system.name if system else "",
             "description": system.description if system else "",
@@ -197,7 +205,7 @@ class Command(BaseCommand):
             data["another_whmcs"] = "on"
         return data
 
-    def _save(self, form, kind: str) -> AccountingSystem:
+    def _save(self, form: SystemForm, kind: str) -> AccountingSystem:
         if not form.is_valid():
             raise CommandError(_flat(form.errors))
         for warning in form.warnings:
@@ -208,7 +216,7 @@ class Command(BaseCommand):
         return system
 
     @sensitive_variables("secret", "data")
-    def do_add(self, options) -> None:
+    def do_add(self, options: dict[str, Any]) -> None:
         stype = get_type(options["kind"])
         secret = self.read_secret(options)
         data = self._form_data(options, None)
@@ -221,7 +229,7 @@ class Command(BaseCommand):
         self.stdout.write(str(system.pk))
 
     @sensitive_variables("secret", "data")
-    def do_edit(self, options) -> None:
+    def do_edit(self, options: dict[str, Any]) -> None:
         system = find_system(options["system"])
         stype = get_type(system.kind)
         data = self._form_data(options, system)
@@ -241,7 +249,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Saved “{system.name}”.")
         self.stdout.write(str(system.pk))
 
-    def do_delete(self, options) -> None:
+    def do_delete(self, options: dict[str, Any]) -> None:
         system = find_system(options["system"])
         held = holdings.invoices_held(system.pk)
         if not options["yes"]:
@@ -253,7 +261,7 @@ class Command(BaseCommand):
         system.delete()
         self.stdout.write(f"Deleted “{name}” and the {held} invoices held for it.")
 
-    def do_list(self, options) -> None:
+    def do_list(self, options: dict[str, Any]) -> None:
         totals = holdings.totals()
         blind_spot = holdings.blind_spot
         rows = []
@@ -332,7 +340,7 @@ class Command(BaseCommand):
             ]
             self.stdout.write("  ".join(cells).rstrip())
 
-    def do_test(self, options) -> None:
+    def do_test(self, options: dict[str, Any]) -> None:
         from forecaster.systems.connection import check_connection
 
         system = find_system(options["system"])
