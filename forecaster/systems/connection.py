@@ -10,7 +10,7 @@ from django.views.decorators.debug import sensitive_variables
 from forecaster.lib.crypto import DecryptionError, KeyConfigError
 from forecaster.systems import errors
 from forecaster.systems.models import AccountingSystem
-from forecaster.systems.whmcs.client import ConnectionResult
+from forecaster.systems.source import ConnectionResult
 
 log = logging.getLogger(__name__)
 

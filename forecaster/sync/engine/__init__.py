@@ -76,7 +76,7 @@ Where each part lives (one responsibility per module):
 """
 
 from forecaster.sync.engine.claims import active_run, claim, expire_stale
-from forecaster.sync.engine.core import Engine, PageSource
+from forecaster.sync.engine.core import Engine
 from forecaster.sync.engine.errors import AlreadyRunning, SyncFailed, SyncStopped
 from forecaster.sync.engine.full import MAX_DRIFT_RETRIES
 from forecaster.sync.engine.outcome import summary
@@ -86,7 +86,6 @@ __all__ = [
     "MAX_DRIFT_RETRIES",
     "AlreadyRunning",
     "Engine",
-    "PageSource",
     "SyncFailed",
     "SyncStopped",
     "active_run",

@@ -23,7 +23,7 @@ from forecaster.sync.engine.full import join_note
 from forecaster.sync.engine.staging import CONTENT, STORED
 from forecaster.sync.models import Invoice, SyncRun
 from forecaster.sync.signals import invoices_changed
-from forecaster.systems.whmcs.records import BadRecord, InvoiceRecord
+from forecaster.systems.source import BadRecord, InvoiceRecord
 
 MAX_REPAIRS = 4  # bisection repairs per cheap sync before falling back to a full sync
 MAX_CHEAP_PAGES = 50  # newest pages a cheap sync reads before a full sync is cheaper

@@ -17,7 +17,6 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from decimal import Decimal
-from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -34,24 +33,7 @@ from forecaster.sync.engine.staging import Staging, stage_rows_per_statement
 from forecaster.sync.engine.switch import Switching
 from forecaster.sync.models import SyncRun
 from forecaster.systems.models import AccountingSystem
-
-
-class PageSource(Protocol):
-    """What the engine needs from a client (``WhmcsClient`` or a test double)."""
-
-    requests_made: int
-
-    def get_invoices(
-        self,
-        *,
-        limitstart: int = 0,
-        limitnum: int = 25,
-        status: str = "Paid",
-        orderby: str = "id",
-        order: str = "asc",
-    ) -> Any: ...
-
-    def close(self) -> None: ...
+from forecaster.systems.source import InvoiceSource
 
 
 class Engine(FullSync, CheapSync, Switching, Staging, Fetching, Pipeline):
@@ -61,7 +43,7 @@ class Engine(FullSync, CheapSync, Switching, Staging, Fetching, Pipeline):
         self,
         system: AccountingSystem,
         run: SyncRun,
-        client: PageSource,
+        client: InvoiceSource,
         *,
         on_progress: Callable[[SyncRun], None] | None = None,
         stop: threading.Event | None = None,

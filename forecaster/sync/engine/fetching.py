@@ -19,14 +19,7 @@ from django.utils.translation import gettext_noop
 
 from forecaster.sync.engine.errors import SyncFailed
 from forecaster.sync.models import PAID
-from forecaster.systems.whmcs.records import (
-    BadRecord,
-    InvoiceRecord,
-    invoice_id,
-    parse_invoice,
-    parse_page,
-    plain_paid_fields,
-)
+from forecaster.systems.source import BadRecord, InvoiceRecord, InvoiceSource
 
 # The most page requests a run keeps in flight at once (the system's "parallel requests"
 # is 1 to this).
@@ -56,7 +49,7 @@ class Page:
 class Fetching:
     """The engine's remote reads (a mixin of the ``Engine``)."""
 
-    client: Any
+    client: InvoiceSource
     prefetch: bool
     parallel: int
     tz: Any
@@ -118,15 +111,17 @@ class Fetching:
         return Page(total=raw.total, start=start, limit=limit, returned=len(raw.records), **parsed)
 
     def _parse(self, raw: Any, start: int, limit: int) -> Page:
-        good, bad = parse_page(raw.records, self.tz)
-        ids = [_id_of(item) for item in raw.records]
+        good, bad = self.client.parse_page(raw.records, self.tz)
+        ids = [self.client.invoice_id(item) for item in raw.records]
         paid = [r for r in good if r.status.lower() == "paid"]
         return self._seen(raw, start, limit, ids=ids, records=paid, bad=bad)
 
     def _parse_staged(self, raw: Any, start: int, limit: int) -> Page:
         """Like ``_parse``, straight into stage rows: the per-row cost of a full sync."""
         stage = self.run.stage
-        plain = plain_paid_fields if self._plain_text else None
+        source = self.client
+        plain = source.plain_paid_fields if self._plain_text and source.plain_text_rows else None
+        parse_invoice, invoice_id = source.parse_invoice, source.invoice_id
         tz = self.tz
         ids: list[int | None] = []
         rows: dict[int, tuple] = {}
@@ -138,10 +133,8 @@ class Fetching:
                 rows[fields[0]] = self._plain_stage_values(stage, fields)
                 continue
             # Only a valid id positions the pages (2**63 would not fit the checkpoint).
-            ids.append(_id_of(item))
+            ids.append(invoice_id(item))
             try:
-                if not isinstance(item, dict):
-                    raise BadRecord(None, "invoice is not an object")
                 rec = parse_invoice(item, tz)
             except BadRecord as exc:
                 bad.append(exc)
@@ -149,13 +142,8 @@ class Fetching:
             if rec.status.lower() == "paid":
                 rows[rec.whmcs_id] = self._stage_values(stage, rec)
         if raw.records and len(bad) == len(raw.records):
-            parse_page(raw.records, tz)  # raises FormatChanged when a field is gone everywhere
+            source.parse_page(raw.records, tz)  # raises FormatChanged when a field is gone everywhere
         return self._seen(raw, start, limit, ids=ids, records=[], bad=bad, staged=rows)
-
-
-def _id_of(item: object) -> int | None:
-    """A record's id as an int, or ``None`` when it has no valid id."""
-    return invoice_id(item.get("id")) if isinstance(item, dict) else None
 
 
 def _settle(future: Future) -> None:

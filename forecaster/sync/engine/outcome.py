@@ -23,7 +23,7 @@ from forecaster.sync.engine.errors import ClaimLost, SyncCancelled, SyncFailed, 
 from forecaster.sync.models import SyncRun
 from forecaster.systems.errors import RemoteError
 from forecaster.systems.models import AccountingSystem
-from forecaster.systems.whmcs.records import FormatChanged
+from forecaster.systems.source import FormatChanged
 
 log = logging.getLogger("forecaster.sync.engine")
 

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_noop
 from forecaster.currency.money import base_amounts
 from forecaster.sync.engine.errors import ClaimLost, SyncFailed
 from forecaster.sync.models import SyncRun, UnpaidInvoice
-from forecaster.systems.whmcs.records import BadRecord, UnpaidRecord, parse_unpaid
+from forecaster.systems.source import BadRecord, InvoiceSource, UnpaidRecord
 
 UNPAID = "Unpaid"
 # Bounds the pages one pipeline read may take, whatever the remote answers.
@@ -46,7 +46,7 @@ class Pipeline:
 
     system: Any
     run: SyncRun
-    client: Any
+    client: InvoiceSource
     size: int
     tz: Any
     rates: Any
@@ -57,6 +57,8 @@ class Pipeline:
     def pipeline(self, since: date | None = None) -> None:
         """Replace the system's pipeline with the Unpaid invoices due on or after ``since``
         (default: the first day of the current month)."""
+        if not self.client.reads_pipeline:
+            return
         since = since or pipeline_start()
         found, bad = self._read_unpaid(since)
         rows = [self._unpaid_row(rec) for rec in found.values() if rec.due_date >= since]
@@ -86,13 +88,13 @@ class Pipeline:
             dues: list[date | None] = []
             for item in page.records:
                 try:
-                    rec = parse_unpaid(item, self.tz)
+                    rec, unpaid = self.client.unpaid_record(item, self.tz)
                 except BadRecord as exc:
                     dues.append(None)
                     bad.setdefault(exc.whmcs_id if exc.whmcs_id is not None else object(), exc)
                     continue
                 dues.append(rec.due_date)
-                if str(item.get("status", "")).strip().lower() == "unpaid":  # WHMCS filtered; be sure
+                if unpaid:
                     found[rec.whmcs_id] = rec
             if len(page.records) < limit or not dues or any(d is not None and d < since for d in dues):
                 return found, bad

@@ -9,13 +9,14 @@ from collections.abc import Callable
 from django.db import connection
 
 from forecaster.sync.engine.claims import claim, start_claimed
-from forecaster.sync.engine.core import Engine, PageSource
+from forecaster.sync.engine.core import Engine
 from forecaster.sync.engine.full import join_note
 from forecaster.sync.engine.heartbeat import Heartbeat
 from forecaster.sync.engine.outcome import record_outcome
 from forecaster.sync.ledger import Ledger
 from forecaster.sync.models import SyncRun
 from forecaster.systems.models import AccountingSystem
+from forecaster.systems.source import InvoiceSource
 
 
 def run_sync(
@@ -23,7 +24,7 @@ def run_sync(
     mode: str = "incremental",
     trigger: str = "cli",
     *,
-    client: PageSource | None = None,
+    client: InvoiceSource | None = None,
     on_progress: Callable[[SyncRun], None] | None = None,
     run: SyncRun | None = None,
     stop: threading.Event | None = None,
@@ -34,8 +35,9 @@ def run_sync(
 
     ``mode`` is ``"full"`` or ``"incremental"``; ``trigger`` ``"user"``, ``"schedule"`` or
     ``"cli"``. Pass ``run`` to execute a run already claimed (queued by the web UI). ``client``
-    defaults to ``WhmcsClient.for_system(system)``. ``resume=False`` makes a full sync start over
-    instead of continuing an interrupted one. Raises only :class:`AlreadyRunning`.
+    defaults to the source of the system's type, ``system.type.make_client(system)``.
+    ``resume=False`` makes a full sync start over instead of continuing an interrupted one.
+    Raises only :class:`AlreadyRunning`.
     """
     if run is None:
         run = claim(system, mode, trigger)
@@ -76,10 +78,8 @@ def run_sync(
     return run
 
 
-def _client_for(system: AccountingSystem) -> PageSource:
-    from forecaster.systems.whmcs.client import WhmcsClient
-
-    return WhmcsClient.for_system(system)
+def _client_for(system: AccountingSystem) -> InvoiceSource:
+    return system.type.make_client(system)
 
 
 def _lean_sqlite() -> Callable[[], None]:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from forecaster.currency.money import base_amounts, base_amounts_text
 from forecaster.sync.engine.errors import ClaimLost
 from forecaster.sync.models import PAID, QuarantinedRecord, StagedInvoice, SyncRun
-from forecaster.systems.whmcs.records import BadRecord, InvoiceRecord
+from forecaster.systems.source import BadRecord, InvoiceRecord
 
 # Content compared to decide whether a held invoice changed (rate/base amounts excluded: a
 # rate change is applied to history only on request).

@@ -28,12 +28,14 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 import httpx
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
 from forecaster.lib import http
-from forecaster.lib.display import count_text
 from forecaster.systems import errors
+from forecaster.systems.source import ConnectionResult as SourceConnectionResult
+from forecaster.systems.source import InvoiceSource
+from forecaster.systems.whmcs import records as whmcs_records
 
 if TYPE_CHECKING:
     from forecaster.systems.models import AccountingSystem
@@ -102,43 +104,28 @@ WHAT_EACH_UNLOCKS = {
 
 
 @dataclass
-class ConnectionResult:
-    """What "Test connection" found. ``ok`` with ``paid_invoices``, or the ``error``."""
+class ConnectionResult(SourceConnectionResult):
+    """What "Test connection" found, with which API actions the role allows."""
 
-    ok: bool
-    paid_invoices: int | None = None
-    error: errors.RemoteError | None = None
-    warnings: list[str] = field(default_factory=list)
     # Which of GetInvoices / GetInvoice / GetTransactions the API role allows (when checked).
     permissions: dict[str, bool] = field(default_factory=dict)
-
-    @property
-    def message(self) -> str:
-        if self.ok:
-            return ngettext(
-                "Connection works: WHMCS holds %(count)s paid invoice.",
-                "Connection works: WHMCS holds %(count)s paid invoices.",
-                self.paid_invoices or 0,
-            ) % {"count": count_text(self.paid_invoices)}
-        assert self.error is not None
-        return self.error.message
-
-    @property
-    def fix(self) -> str:
-        return "" if self.ok or self.error is None else self.error.fix
 
     @property
     def permission_rows(self) -> list[tuple[str, bool, str]]:
         """``(action, allowed, what it unlocks)`` for each action checked."""
         return [(a, ok, str(WHAT_EACH_UNLOCKS.get(a, ""))) for a, ok in self.permissions.items()]
 
-    @property
-    def kind(self) -> str:
-        return "ok" if self.ok else (self.error.kind if self.error else "error")
 
+class WhmcsClient(InvoiceSource):
+    """A keep-alive connection to one WHMCS API. Use as a context manager or call ``close()``.
 
-class WhmcsClient:
-    """A keep-alive connection to one WHMCS API. Use as a context manager or call ``close()``."""
+    The sync engine's :class:`~forecaster.systems.source.InvoiceSource` for apiWHMCS: WHMCS's
+    GetInvoices parameters and paging quirks are handled here, its records parsed by
+    :mod:`forecaster.systems.whmcs.records`.
+    """
+
+    plain_text_rows = True
+    reads_pipeline = True
 
     @sensitive_variables("secret")
     def __init__(
@@ -405,6 +392,15 @@ class WhmcsClient:
             if left > 0:
                 self._paused.until = until
                 self.sleep(left)
+
+    # --- parsing WHMCS records (InvoiceSource) ---------------------------------------------
+
+    # Plain functions, not methods: the engine calls them once per invoice.
+    parse_invoice = staticmethod(whmcs_records.parse_record)  # type: ignore[assignment]
+    invoice_id = staticmethod(whmcs_records.record_id)  # type: ignore[assignment]
+    parse_page = staticmethod(whmcs_records.parse_page)  # type: ignore[assignment]
+    plain_paid_fields = staticmethod(whmcs_records.plain_paid_fields)  # type: ignore[assignment]
+    unpaid_record = staticmethod(whmcs_records.unpaid_record)  # type: ignore[assignment]
 
     def test_connection(self) -> ConnectionResult:
         """One GetInvoices request (Paid, one row), short timeout, no retries. Never raises

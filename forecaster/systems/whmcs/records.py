@@ -21,12 +21,22 @@ is missing from *every* record of a page: that is a changed API, not a bad recor
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from forecaster.lib.money import parse_amount
+from forecaster.systems.source import BadRecord, FormatChanged, InvoiceRecord, UnpaidRecord
+
+__all__ = [
+    "BadRecord",
+    "FormatChanged",
+    "InvoiceRecord",
+    "invoice_id",
+    "parse_invoice",
+    "parse_page",
+    "record_id",
+]
 
 # Fields a record cannot be read without. The rest default when absent (older versions).
 REQUIRED = ("id", "date", "status", "subtotal", "total")
@@ -59,44 +69,6 @@ _UTC = ZoneInfo("UTC")
 # else (ints, Decimals, spaces, other scales, junk) takes the general path.
 _PLAIN_AMOUNT = re.compile(rf"-?[0-9]{{1,{AMOUNT_DIGITS}}}\.[0-9]{{2}}").fullmatch
 _PLAIN_RATE = re.compile(rf"-?[0-9]{{1,{_RATE_DIGITS}}}\.[0-9]{{3}}").fullmatch
-
-
-class BadRecord(ValueError):
-    """One record could not be read. ``str()`` is a short reason with no record content."""
-
-    def __init__(self, whmcs_id: int | None, reason: str) -> None:
-        super().__init__(reason)
-        self.whmcs_id = whmcs_id
-        self.reason = reason
-
-
-class FormatChanged(ValueError):
-    """A required field is missing from every record of a page."""
-
-    def __init__(self, field: str) -> None:
-        super().__init__(f"WHMCS response format changed: no invoice has the field '{field}'")
-        self.field = field
-
-
-# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, which
-# was a measurable part of a full sync's per-row cost. Treat records as read-only all the same.
-@dataclass(slots=True)
-class InvoiceRecord:
-    """The stored whitelist of one invoice (product.md S5). Amounts are exact ``Decimal``."""
-
-    whmcs_id: int
-    number: str
-    date: date
-    date_paid: datetime | None
-    status: str
-    subtotal: Decimal
-    tax: Decimal
-    tax2: Decimal
-    credit: Decimal
-    total: Decimal
-    taxrate: Decimal
-    taxrate2: Decimal
-    currency: str
 
 
 def parse_invoice(raw: dict, tz: ZoneInfo | None = None) -> InvoiceRecord:
@@ -145,21 +117,6 @@ def parse_invoice(raw: dict, tz: ZoneInfo | None = None) -> InvoiceRecord:
         raise BadRecord(whmcs_id, f"invoice could not be read ({type(exc).__name__})") from None
 
 
-@dataclass(slots=True)
-class UnpaidRecord:
-    """An Unpaid invoice as the forecast's pipeline keeps it: amounts, currency and dates only
-    (the id is read to deduplicate pages, never stored)."""
-
-    whmcs_id: int
-    date: date
-    due_date: date
-    subtotal: Decimal
-    tax: Decimal
-    tax2: Decimal
-    total: Decimal
-    currency: str
-
-
 def parse_unpaid(raw: object, tz: ZoneInfo | None = None) -> UnpaidRecord:
     """Parse one GetInvoices ``status=Unpaid`` invoice by the same rules and bounds as a paid
     one (:func:`parse_invoice`), plus its ``duedate``; raises :class:`BadRecord`."""
@@ -193,6 +150,25 @@ def invoice_id(value: object) -> int | None:
         return _id(value)
     except BadRecord:
         return None
+
+
+def parse_record(raw: object, tz: ZoneInfo | None = None) -> InvoiceRecord:
+    """:func:`parse_invoice` of anything WHMCS may have put in a page's list."""
+    if not isinstance(raw, dict):
+        raise BadRecord(None, "invoice is not an object")
+    return parse_invoice(raw, tz)
+
+
+def record_id(raw: object) -> int | None:
+    """A page item's invoice id, or ``None`` when it has no valid one."""
+    return invoice_id(raw.get("id")) if isinstance(raw, dict) else None
+
+
+def unpaid_record(raw: object, tz: ZoneInfo | None = None) -> tuple[UnpaidRecord, bool]:
+    """:func:`parse_unpaid`, and whether the row really is Unpaid (WHMCS filtered; be sure)."""
+    rec = parse_unpaid(raw, tz)
+    status = raw.get("status", "") if isinstance(raw, dict) else ""
+    return rec, str(status).strip().lower() == "unpaid"
 
 
 def parse_page(raws: list[dict], tz: ZoneInfo | None = None) -> tuple[list[InvoiceRecord], list[BadRecord]]:
