@@ -10,11 +10,12 @@ its class name is kept (its text could quote data) and the traceback goes to the
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.db import OperationalError
+from django.db import DatabaseError, OperationalError, connection
 from django.utils import timezone
 from django.utils.translation import gettext_noop, override
 
@@ -126,6 +127,8 @@ def record_outcome(system: AccountingSystem, run: SyncRun, exc: BaseException | 
         log.warning("sync %s of system %s lost its claim and ended without finishing", run.pk, system.pk)
         run.refresh_from_db()
         return
+    if isinstance(exc, OperationalError):
+        _make_room_for_outcome()
     now = timezone.now()
     run.finished_at = run.heartbeat_at = now
     if exc is None:
@@ -143,6 +146,20 @@ def record_outcome(system: AccountingSystem, run: SyncRun, exc: BaseException | 
         run.refresh_from_db()
         return
     _record_on_system(system, run, now, ok=exc is None)
+
+
+def _make_room_for_outcome() -> None:
+    """After SQLite refused a write (a full disk), copy the write-ahead log into the database
+    and restart it, so the small outcome write reuses the log's space instead of growing it.
+
+    The copy usually fits: a full sync's stage reuses the pages the previous stage freed in
+    the database file. Without this, whether the outcome fitted depended on how much room the
+    last page commit happened to leave. Best effort: any error leaves things as they were.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return
+    with contextlib.suppress(DatabaseError), connection.cursor() as cur:
+        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _record_on_system(system: AccountingSystem, run: SyncRun, now: Any, *, ok: bool) -> None:
