@@ -3,12 +3,15 @@ from __future__ import annotations
 import math
 import unicodedata
 from datetime import timedelta
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +24,7 @@ ROLES = [(ADMIN, _("Administrator")), (VIEWER, _("Viewer"))]
 ROLE_HELP = _("Administrators manage systems, secrets, syncs and users; viewers only read.")
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
@@ -48,7 +51,7 @@ class ThrottledLoginForm(AuthenticationForm):
     record again.
     """
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         username = canonical_username(self.data.get("username") or "")[:150]
         ip = client_ip(self.request) if self.request else None
         window = timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
@@ -104,7 +107,7 @@ class AdminCreationForm(forms.Form):
     )
     role = forms.ChoiceField(label=_("Role"), choices=ROLES, initial=ADMIN, help_text=ROLE_HELP)
 
-    def __init__(self, *args, fixed_role: str | None = None, **kwargs):
+    def __init__(self, *args: Any, fixed_role: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fixed_role = fixed_role
         if fixed_role:  # the first account is an administrator: no choice to show
@@ -116,7 +119,7 @@ class AdminCreationForm(forms.Form):
             raise forms.ValidationError(_("A user with this name already exists."))
         return username
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
@@ -129,7 +132,7 @@ class AdminCreationForm(forms.Form):
                 self.add_error("password1", exc)
         return data
 
-    def save(self):
+    def save(self) -> AbstractBaseUser:
         data = self.cleaned_data
         is_admin = (self.fixed_role or data["role"]) == ADMIN
         return get_user_model().objects.create_user(
@@ -150,7 +153,7 @@ class RoleForm(forms.Form):
 class OwnPasswordForm(PasswordChangeForm):
     """Django's password change, with a help text on every field."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["old_password"].help_text = _("The password you logged in with.")
         self.fields["new_password2"].help_text = _("Type the same password again, to catch a typo.")
@@ -159,6 +162,6 @@ class OwnPasswordForm(PasswordChangeForm):
 class ResetPasswordForm(SetPasswordForm):
     """An administrator sets a new password for another user (who then logs in with it)."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_password2"].help_text = _("Type the same password again, to catch a typo.")

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView, PasswordChangeDoneView, PasswordChangeView
 from django.db import transaction
-from django.db.models import Q
-from django.http import Http404
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
@@ -39,7 +42,7 @@ class ForecasterLoginView(LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if no_users_yet():
             return redirect("accounts:setup")
         return super().dispatch(request, *args, **kwargs)
@@ -47,7 +50,7 @@ class ForecasterLoginView(LoginView):
 
 @login_not_required
 @sensitive_post_parameters("password1", "password2")
-def setup(request):
+def setup(request: HttpRequest) -> HttpResponse:
     """First start: create the administrator account. Closed once any user exists."""
     if not no_users_yet():
         raise Http404(_("Setup is finished."))
@@ -65,7 +68,7 @@ def setup(request):
 
 @admin_required
 @sensitive_post_parameters("password1", "password2")
-def users(request):
+def users(request: HttpRequest) -> HttpResponse:
     """List users and add administrators or viewers."""
     form = AdminCreationForm(request.POST or None, initial={"role": VIEWER})
     if request.method == "POST" and form.is_valid():
@@ -78,11 +81,11 @@ def users(request):
     )
 
 
-def _active_admins():
+def _active_admins() -> QuerySet:
     return get_user_model().objects.filter(is_active=True).filter(Q(is_staff=True) | Q(is_superuser=True))
 
 
-def _last_admin(person) -> bool:
+def _last_admin(person: AbstractBaseUser) -> bool:
     """Whether ``person`` is the only active administrator (call inside a transaction)."""
     admins = list(_active_admins().select_for_update().values_list("pk", flat=True))
     return person.pk in admins and len(admins) == 1
@@ -90,7 +93,7 @@ def _last_admin(person) -> bool:
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def deactivate_user(request, pk: int):
+def deactivate_user(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deactivates (undone with Reactivate on the Users page)."""
     person = get_object_or_404(get_user_model(), pk=pk)
     if person == request.user:
@@ -114,7 +117,7 @@ def deactivate_user(request, pk: int):
 
 @admin_required
 @require_POST
-def reactivate_user(request, pk: int):
+def reactivate_user(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(get_user_model(), pk=pk)
     person.is_active = True
     person.save(update_fields=["is_active"])
@@ -124,7 +127,7 @@ def reactivate_user(request, pk: int):
 
 @admin_required
 @require_POST
-def change_role(request, pk: int):
+def change_role(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(get_user_model(), pk=pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -145,7 +148,7 @@ def change_role(request, pk: int):
 @sensitive_post_parameters()
 @admin_required
 @require_http_methods(["GET", "POST"])
-def reset_password(request, pk: int):
+def reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     """An administrator sets a new password for another user; their sessions end with it."""
     person = get_object_or_404(get_user_model(), pk=pk)
     if person == request.user:

@@ -131,7 +131,7 @@ class Ledger:
             self._returned(txs)
             if "getinvoice" in self._actions():
                 self._details(read_refunds=not with_tx)
-            if with_tx:
+            if with_tx and txs is not None:
                 self._book_all(txs)
         if self.changed:
             with transaction.atomic():
@@ -362,11 +362,11 @@ def reconvert(system: AccountingSystem, book: RateBook) -> int:
             row.rate, row.net_base, row.tax_base = converted
             row.save(update_fields=["rate", "net_base", "tax_base"])
             changed += 1
-    for row in Refund.objects.filter(system=system):
-        converted = convert_invoice(book, row.currency, row.invoice_date, row.net, row.tax, ZERO)
-        if converted != (row.rate, row.net_base, row.tax_base):
-            row.rate, row.net_base, row.tax_base = converted
-            row.save(update_fields=["rate", "net_base", "tax_base"])
+    for refund in Refund.objects.filter(system=system):
+        converted = convert_invoice(book, refund.currency, refund.invoice_date, refund.net, refund.tax, ZERO)
+        if converted != (refund.rate, refund.net_base, refund.tax_base):
+            refund.rate, refund.net_base, refund.tax_base = converted
+            refund.save(update_fields=["rate", "net_base", "tax_base"])
             changed += 1
     return changed
 

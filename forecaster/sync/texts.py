@@ -65,7 +65,8 @@ class _Template:
 @lru_cache(maxsize=8)
 def _index(language: str) -> tuple[dict[str, list], list[_Template]]:
     """``({first characters: [msgid or _Template]}, [templates starting with a parameter])``."""
-    catalog = trans_real.translation(language)._catalog  # the merged catalogue of every app
+    # The merged catalogue of every app (a private attribute, so no type for it).
+    catalog = trans_real.translation(language)._catalog  # type: ignore[attr-defined]
     by_prefix: dict[str, list] = {}
     wild: list[_Template] = []
     for key in catalog.keys():  # noqa: SIM118 - a TranslationCatalog, not a dict

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
 from forecaster.lib.crypto import DecryptionError, KeyConfigError
-from forecaster.systems import errors
+from forecaster.systems import errors, holdings
 from forecaster.systems.models import AccountingSystem
 from forecaster.systems.source import ConnectionResult
 
@@ -42,8 +42,6 @@ def check_connection(system: AccountingSystem) -> ConnectionResult:
             except errors.RemoteError as exc:
                 log.info("permission check of system %s failed: %s", system.pk, exc.kind)
             else:
-                from forecaster.sync.ledger import remember_actions
-
-                remember_actions(system, result.permissions)
+                holdings.remember_actions(system, result.permissions)
     log.debug("test connection of system %s: %s", system.pk, result.kind)
     return result

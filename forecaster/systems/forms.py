@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from decimal import Decimal
+from typing import Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from django import forms
@@ -102,6 +103,22 @@ def clean_api_url(value: str, *, suffix: str, allow_private: bool | None = None)
     if allow_private is None:
         allow_private = settings.ALLOW_PRIVATE_URLS
     raw = (value or "").strip()
+    _check_text(raw, suffix)
+    parts = _split(raw)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise forms.ValidationError(_("Only https:// and http:// addresses are supported."), code="scheme")
+    host, port = _checked_authority(parts)
+    _check_host(host, allow_private)
+    _check_path(raw, parts, suffix)
+    netloc = f"[{host}]" if ":" in host else host
+    if port:
+        netloc += f":{port}"
+    return urlunsplit((scheme, netloc, parts.path, "", ""))
+
+
+def _check_text(raw: str, suffix: str) -> None:
+    """Refuse an empty URL, one with spaces, or one without a scheme (suggesting the fix)."""
     if not raw:
         raise forms.ValidationError(_("Enter the URL of the WHMCS API."), code="required")
     if any(c.isspace() for c in raw):
@@ -113,10 +130,10 @@ def clean_api_url(value: str, *, suffix: str, allow_private: bool | None = None)
             code="scheme",
             params={"fix": suggest_api_url(raw, suffix)},
         )
-    parts = _split(raw)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise forms.ValidationError(_("Only https:// and http:// addresses are supported."), code="scheme")
+
+
+def _checked_authority(parts: SplitResult) -> tuple[str, int | None]:
+    """The host and port of the URL; refuses credentials in it, no host or a bad port."""
     if "@" in parts.netloc:
         raise forms.ValidationError(
             _(
@@ -134,8 +151,12 @@ def clean_api_url(value: str, *, suffix: str, allow_private: bool | None = None)
         port = -1
     if port is not None and not 1 <= port <= 65535:
         raise forms.ValidationError(_("The port must be a number from 1 to 65535."), code="port")
-    is_ip = address_verdict(host, allow_private=True) != "not an IP address"
-    if is_ip:
+    return host, port
+
+
+def _check_host(host: str, allow_private: bool) -> None:
+    """An IP address must be one we may connect to; a name must be a valid host name."""
+    if address_verdict(host, allow_private=True) != "not an IP address":
         reason = address_verdict(host, allow_private=allow_private)
         if reason:
             raise forms.ValidationError(
@@ -143,15 +164,18 @@ def clean_api_url(value: str, *, suffix: str, allow_private: bool | None = None)
                 code="address",
                 params={"host": host, "reason": reason},
             )
-    else:
-        try:
-            ascii_host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            ascii_host = ""
-        if not ascii_host or not all(_HOST_LABEL.match(label) for label in ascii_host.split(".")):
-            raise forms.ValidationError(
-                _("%(host)s is not a valid host name."), code="host", params={"host": host}
-            )
+        return
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_host = ""
+    if not ascii_host or not all(_HOST_LABEL.match(label) for label in ascii_host.split(".")):
+        message = _("%(host)s is not a valid host name.")
+        raise forms.ValidationError(message, code="host", params={"host": host})
+
+
+def _check_path(raw: str, parts: SplitResult, suffix: str) -> None:
+    """No query or fragment, and a path ending in the API's ``suffix`` (suggesting the fix)."""
     fix = suggest_api_url(raw, suffix)
     if parts.query or parts.fragment or raw.endswith(("?", "#")):
         raise forms.ValidationError(
@@ -168,10 +192,6 @@ def clean_api_url(value: str, *, suffix: str, allow_private: bool | None = None)
             code="path",
             params={"suffix": suffix, "fix": fix},
         )
-    netloc = f"[{host}]" if ":" in host else host
-    if port:
-        netloc += f":{port}"
-    return urlunsplit((scheme, netloc, parts.path, "", ""))
 
 
 class CommaDecimalField(forms.DecimalField):
@@ -180,15 +200,15 @@ class CommaDecimalField(forms.DecimalField):
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
-    def widget_attrs(self, widget):
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         return {}  # no HTML number constraints: the comma must get through to the server
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: object) -> object:
         if isinstance(value, Decimal) and value.is_finite():
             return format(value.normalize(), "f")
         return value
 
-    def to_python(self, value):
+    def to_python(self, value: object) -> Decimal | None:
         if isinstance(value, str):
             value = value.strip().replace(",", ".")
         return super().to_python(value)
@@ -310,7 +330,7 @@ class SystemForm(forms.ModelForm):
         "refunds_restate",
     ]
 
-    def __init__(self, *args, invoices_held: int = 0, **kwargs) -> None:
+    def __init__(self, *args: Any, invoices_held: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.invoices_held = invoices_held
         self.warnings: list[str] = []

@@ -20,18 +20,20 @@ from decimal import Decimal
 from typing import Any
 
 _provided: dict[str, Callable[..., Any]] = {}
+_NAMES = (
+    "invoices_held",
+    "totals",
+    "reconvert",
+    "refresh_revenue",
+    "blind_spot",
+    "revenue_notes",
+    "remember_actions",
+)
 
 
 def provide(**functions: Callable[..., Any]) -> None:
-    """Register the functions behind ``invoices_held``, ``totals`` and ``reconvert``."""
-    unknown = set(functions) - {
-        "invoices_held",
-        "totals",
-        "reconvert",
-        "refresh_revenue",
-        "blind_spot",
-        "revenue_notes",
-    }
+    """Register the functions behind the names in ``_NAMES`` (each app its own)."""
+    unknown = set(functions) - set(_NAMES)
     if unknown:
         raise TypeError(f"unknown holdings: {', '.join(sorted(unknown))}")
     _provided.update(functions)
@@ -65,3 +67,8 @@ def blind_spot(system: Any) -> str:
 def revenue_notes(systems: Any) -> list[str]:
     """The :func:`blind_spot` of each of ``systems`` that has one."""
     return list(_provided["revenue_notes"](systems))
+
+
+def remember_actions(system: Any, permissions: dict[str, bool]) -> None:
+    """Keep which API actions the system's role allows (found by Test connection)."""
+    _provided["remember_actions"](system, permissions)

@@ -81,7 +81,7 @@ def system_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _panel_context(system: AccountingSystem) -> dict:
-    return {"system": system, "totals": totals_by_system().get(system.pk), "base_currency": base_currency()}
+    return {"system": system, "totals": holdings.totals().get(system.pk), "base_currency": base_currency()}
 
 
 @sensitive_variables()

@@ -43,7 +43,8 @@ class SyncState:
         run = self.active
         if run is None or run.started_at is None or not run.steps_total or run.step >= run.steps_total:
             return None
-        done = run.step - (run.resumed_from.step if run.resumed_from_id else 0)
+        resumed = run.resumed_from if run.resumed_from_id else None
+        done = run.step - (resumed.step if resumed is not None else 0)
         if done <= 0:
             return None
         now = timezone.now()

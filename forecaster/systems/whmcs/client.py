@@ -495,16 +495,10 @@ class WhmcsClient(InvoiceSource):
             # shows it: sync history, the system's last result, the API, Test connection.
             raise exc.masked(*self._credentials()) from exc.__cause__
 
-    def _classify(self, response: httpx.Response) -> dict:
-        status = response.status_code
-        content = response.content
+    def _decode(self, response: httpx.Response) -> object:
+        """The answer's data, from JSON or (for an old or failing WHMCS) XML."""
+        status, content = response.status_code, response.content
         ctype = response.headers.get("content-type", "").lower()
-
-        if 300 <= status < 400:
-            raise _redirect_error(
-                self.url, errors.mask_text(response.headers.get("location", ""), *self._credentials())
-            )
-
         head = content[:512].lstrip()
         looks_json = head.startswith(b"{") or head.startswith(b"[")
         looks_xml = head.startswith(b"<?xml") or head.startswith(b"<whmcsapi")
@@ -512,17 +506,26 @@ class WhmcsClient(InvoiceSource):
             data = _xml_answer(content)
             if "result" not in data and "status" not in data:
                 raise _non_json_error(response, head, ctype, self._credentials())
-        elif not ("json" in ctype or looks_json):
+            return data
+        if not ("json" in ctype or looks_json):
             raise _non_json_error(response, head, ctype, self._credentials())
-        else:
-            try:
-                data = json.loads(content, parse_float=Decimal)
-            except (ValueError, UnicodeDecodeError):
-                if status >= 500 or status == 429:
-                    raise _server_error(response) from None
-                raise errors.BadResponse(
-                    gettext("WHMCS sent an incomplete or invalid JSON answer (truncated?).")
-                ) from None
+        try:
+            return json.loads(content, parse_float=Decimal)
+        except (ValueError, UnicodeDecodeError):
+            if status >= 500 or status == 429:
+                raise _server_error(response) from None
+            raise errors.BadResponse(
+                gettext("WHMCS sent an incomplete or invalid JSON answer (truncated?).")
+            ) from None
+
+    def _classify(self, response: httpx.Response) -> dict:
+        status = response.status_code
+        if 300 <= status < 400:
+            raise _redirect_error(
+                self.url, errors.mask_text(response.headers.get("location", ""), *self._credentials())
+            )
+
+        data = self._decode(response)
         if not isinstance(data, dict):
             raise errors.ResponseFormatChanged()
 

@@ -11,10 +11,13 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from forecaster.core.checks import private_paths
 from forecaster.core.server import WebServer
@@ -25,7 +28,7 @@ from forecaster.lib.private_files import tighten
 class Command(BaseCommand):
     help = "Migrate the database, then run the web UI, the background worker and the scheduler."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
         parser.add_argument(
             "--port", type=int, default=8000, help="Port to listen on (0: any free port, printed at start)."
@@ -38,17 +41,16 @@ class Command(BaseCommand):
             "(when you run `forecaster db_worker` separately).",
         )
 
-    def handle(self, *args, host: str, port: int, threads: int, no_worker: bool, **options):
+    def _prepare(self, host: str) -> None:
+        """Migrate, collect the static files, tighten file modes, run the deploy checks and
+        interrupt orphaned runs."""
         call_command("migrate", interactive=False, verbosity=0)
         # Hashed, compressed static files, collected before the web application (WhiteNoise)
         # looks at them.
         collect_static()
-        from forecaster.wsgi import application
-
         for path in tighten(private_paths()):
             self.stderr.write(f"Made {path} private to this user (it was readable by others).")
-        errors = call_command("check", deploy=True, fail_level="ERROR", verbosity=0)
-        del errors
+        call_command("check", deploy=True, fail_level="ERROR", verbosity=0)
         # Runs a killed process left "running" are interrupted (and resumable), not shown as live.
         from forecaster.sync.recovery import interrupt_orphans
 
@@ -56,26 +58,12 @@ class Command(BaseCommand):
         if host not in settings.ALLOWED_HOSTS and host not in ("0.0.0.0", "::"):  # noqa: S104
             settings.ALLOWED_HOSTS.append(host)
 
-        children: list[subprocess.Popen] = []
+    def handle(self, *args: Any, host: str, port: int, threads: int, no_worker: bool, **options: Any) -> None:
+        self._prepare(host)
+        from forecaster.wsgi import application
+
         stop = threading.Event()
-        if not no_worker:
-            children.append(
-                subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                    [
-                        sys.executable,
-                        "-m",
-                        "forecaster",
-                        "db_worker",
-                        "--no-reload",
-                        "--no-startup-delay",
-                        "--worker-id",
-                        f"serve-{port}",
-                    ]
-                )
-            )
-            scheduler = _scheduler_loop()
-            if scheduler is not None:
-                threading.Thread(target=scheduler, args=(stop,), daemon=True, name="scheduler").start()
+        children = [] if no_worker else _start_background(port, stop)
 
         try:
             server = WebServer(application, host=host, port=port, threads=threads)
@@ -84,7 +72,7 @@ class Command(BaseCommand):
                 child.terminate()
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
-        def shutdown(signum, frame):
+        def shutdown(signum: int, frame: FrameType | None) -> None:
             stop.set()  # the server loop notices within a second and closes every connection
 
         signal.signal(signal.SIGTERM, shutdown)
@@ -108,7 +96,27 @@ class Command(BaseCommand):
             self.stdout.write("Stopped.")
 
 
-def _scheduler_loop():
+def _start_background(port: int, stop: threading.Event) -> list[subprocess.Popen]:
+    """The task worker (a child process) and the daily scheduler (a thread stopped by ``stop``)."""
+    worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [
+            sys.executable,
+            "-m",
+            "forecaster",
+            "db_worker",
+            "--no-reload",
+            "--no-startup-delay",
+            "--worker-id",
+            f"serve-{port}",
+        ]
+    )
+    scheduler = _scheduler_loop()
+    if scheduler is not None:
+        threading.Thread(target=scheduler, args=(stop,), daemon=True, name="scheduler").start()
+    return [worker]
+
+
+def _scheduler_loop() -> Callable[..., None] | None:
     """The daily scheduler's loop function, once the sync app provides one."""
     try:
         from forecaster.sync.schedule import run_scheduler

@@ -12,10 +12,12 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import FrameType
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
 from forecaster.sync.engine import AlreadyRunning, run_sync, summary
@@ -107,7 +109,7 @@ def find_system(ref: str) -> AccountingSystem:
 class Command(BaseCommand):
     help = "Synchronize a system's paid invoices (Sync, or Full sync with --full)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("system", nargs="?", help="The system's id or exact name.")
         parser.add_argument(
             "--full",
@@ -125,7 +127,9 @@ class Command(BaseCommand):
             help="Sync every system with automatic synchronization on (for cron/systemd).",
         )
 
-    def handle(self, *args, system: str | None, full: bool, restart: bool, auto: bool, **options):
+    def handle(
+        self, *args: Any, system: str | None, full: bool, restart: bool, auto: bool, **options: Any
+    ) -> None:
         if auto == bool(system):
             raise CommandError("give either SYSTEM or --auto")
         stop = threading.Event()
@@ -152,7 +156,7 @@ class Command(BaseCommand):
                 self.stdout.write("No system has automatic synchronization on.")
                 return
         else:
-            target = find_system(system)
+            target = find_system(system or "")  # given: checked against --auto above
             targets = [(target, SyncRun.Mode.FULL if full else SyncRun.Mode.INCREMENTAL)]
         failures = []
         for target, mode in targets:
@@ -187,7 +191,7 @@ class Command(BaseCommand):
 
     # --- progress -------------------------------------------------------------------------------
 
-    def _progress_for(self, system: AccountingSystem):
+    def _progress_for(self, system: AccountingSystem) -> Callable[[SyncRun], None] | None:
         self._bar = None
         if not self.stdout.isatty():
             return None
@@ -206,18 +210,19 @@ class Command(BaseCommand):
         return show
 
     def _end_progress(self) -> None:
-        if getattr(self, "_bar", None) is not None:
-            self._bar.end()
+        bar = getattr(self, "_bar", None)
+        if bar is not None:
+            bar.end()
             self._bar = None
 
     @staticmethod
-    def _install_signals(stop: threading.Event):
+    def _install_signals(stop: threading.Event) -> Callable[[], None]:
         """SIGTERM (and Ctrl-C on a terminal) stop between steps; returns the undo."""
         if threading.current_thread() is not threading.main_thread():
             return lambda: None
         previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
 
-        def handler(signum, frame):
+        def handler(signum: int, frame: FrameType | None) -> None:
             stop.set()
 
         signal.signal(signal.SIGTERM, handler)
