@@ -222,11 +222,12 @@ class FullSync:
             self.fetch_ahead(start, self.size + 1)
 
     def _check_budget(self) -> None:
-        """R8: a request ceiling, whatever the remote does while we page."""
+        """R8: a request ceiling, whatever the remote does while we page. Each request in flight
+        may be a guess that drift makes stale, so the ceiling grows with the parallel requests."""
         if self._first_request is None:
             self._first_request = self.client.requests_made
         expected = math.ceil((self.run.first_total or 0) / self.size) + 1
-        ceiling = 2 * expected + 4 * MAX_DRIFT_RETRIES + 10
+        ceiling = self.parallel * (2 * expected + 4 * MAX_DRIFT_RETRIES) + 10
         if self.client.requests_made - self._first_request > ceiling:
             raise SyncFailed(*TOO_MUCH_DRIFT)
 

@@ -202,9 +202,13 @@ def test_killed_at_any_request_then_resumed_or_rerun_ends_exact(
             system.delete()
 
 
-def test_drift_while_paging_ends_exact(db):
+@pytest.mark.parametrize("parallel", [1, 2, 8])
+def test_drift_while_paging_ends_exact(db, parallel):
+    """Rows paid and refunded before every request: the full sync still ends exact, with any
+    number of requests in flight (guesses made stale by drift must not exhaust the request
+    ceiling meant for a remote that never ends)."""
     with running_sandbox(invoices=400, seed=9) as sb:
-        system = make_system(sb, step=15)
+        system = make_system(sb, step=15, parallel_requests=parallel)
         sb.controls.before_getinvoices = faults.churn(pay=2, refund=2, seed=4)
         run = run_sync(system, "full", "cli")
         sb.controls.before_getinvoices = None
