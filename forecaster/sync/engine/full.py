@@ -162,7 +162,10 @@ class FullSync:
             run.first_total = page.total
         self._last_total = page.total
         new_last = max([run.last_id, *(i for i in page.ids if i is not None)])
-        if new_last == run.last_id and not done:
+        # A page read from further back after drift holds rows we have already read by design:
+        # only a page read where we stood counts towards the "no new invoice" bound.
+        backed_off = offset < run.next_offset
+        if new_last == run.last_id and not done and not backed_off:
             self._stale_pages = getattr(self, "_stale_pages", 0) + 1
             if self._stale_pages >= MAX_PAGES_WITHOUT_NEW_IDS:
                 raise SyncFailed(
