@@ -6,8 +6,9 @@
 Measures, each ``--repeat`` times after one warm-up, and prints one JSON object of
 ``{name: {"median_ms", "p95_ms", "max_ms"}}``:
 
-- ``report_month_all``: ``reports.queries.revenue(by="month")`` for all systems (the domain
-  function the page, the CLI and the API share), in this process;
+- ``report_month_all`` / ``report_revenue_year`` / ``report_revenue_day``:
+  ``reports.queries.revenue(by=…)`` for all systems (the domain function the page, the CLI and
+  the API share), in this process;
 - ``report_costs_*`` / ``report_result_*``: ``costs.queries.costs(by=…)`` and
   ``costs.queries.result(by=…)`` over every cost invoice (and all revenue), in this process;
 - ``outlook_12_cold_fit`` / ``outlook_12``: ``forecasts.outlook.outlook`` for 12 months, once
@@ -90,6 +91,8 @@ def measure(pages_url: str, username: str, password: str, repeat: int, token: st
     from forecaster.reports import queries
 
     results = {"report_month_all": timed(lambda: queries.revenue(by="month"), repeat)}
+    for by in ("year", "day"):
+        results[f"report_revenue_{by}"] = timed(lambda by=by: queries.revenue(by=by), repeat)
     results.update(cost_reports(repeat))
     results.update(outlook_figures(repeat))
 

@@ -51,6 +51,7 @@ from tests.harness import (
 
 ADMIN, PASSWORD = "bench-admin", "Bench-Password-7731"
 TARGET_RATIO, TARGET_REQUESTS, TARGET_MS, TARGET_RSS_MB = 1.3, 3, 100, 150
+OUTLOOK_TARGET_MS = 300
 TARGET_RATIO_PG = 1.5
 # Across a network: milliseconds the sandbox adds to every answer, the "parallel requests"
 # measured, and the target ratio to the sequential floor for some of them.
@@ -336,6 +337,16 @@ def sandbox_speed(generate_count: int, dataset: int) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _latency_target(name: str) -> float | None:
+    """The target of a latency figure: the outlook's 300 ms, every report's and page's 100 ms;
+    none for the cold fit, which no page waits for once a fit is kept."""
+    if name == "outlook_12_cold_fit":
+        return None
+    if "outlook" in name:
+        return OUTLOOK_TARGET_MS
+    return TARGET_MS
+
+
 def render(results: list[dict], info: dict, command: str, sandbox: dict) -> str:
     lines = [
         "# Benchmarks",
@@ -431,7 +442,9 @@ def render(results: list[dict], info: dict, command: str, sandbox: dict) -> str:
         "",
         "Median / 95th percentile over repeated requests after one warm-up. `report_month_all` is",
         "the monthly revenue report over all systems (`reports.queries.revenue`, in process);",
-        "the pages are real HTTP GETs against `forecaster serve`, logged in. Target < 100 ms.",
+        "the pages are real HTTP GETs against `forecaster serve`, logged in. Target < 100 ms; the",
+        "outlook < 300 ms. `outlook_12_cold_fit` fits every revenue model; the fit is kept, so later",
+        "views (`outlook_12`) reuse it; no target.",
         "",
     ]
     engines = [("latency_sqlite", "SQLite")] + (
@@ -450,7 +463,8 @@ def render(results: list[dict], info: dict, command: str, sandbox: dict) -> str:
             for r in results:
                 if key in r and name in r[key]:
                     figure = r[key][name]
-                    mark = "" if figure["median_ms"] < TARGET_MS else " **(misses)**"
+                    target = _latency_target(name)
+                    mark = "" if target is None or figure["median_ms"] < target else " **(misses)**"
                     cells.append(f"{figure['median_ms']:.1f} / {figure['p95_ms']:.1f} ms{mark}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     if any("full_pg" in r for r in results):

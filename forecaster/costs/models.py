@@ -721,6 +721,21 @@ class CostMonth(models.Model):
         return f"{self.month} {self.counterparty_id}/{self.commitment_id}: {self.invoices}"
 
 
+class CostCommitment(models.Model):
+    """All cost invoices of one commitment: count, base-currency cents, first and last document
+    date (what "To end", the commitment's period from its invoices and the outlook read)."""
+
+    commitment_id = models.BigIntegerField(unique=True)
+    invoices = models.PositiveIntegerField()
+    net_cents = models.BigIntegerField()
+    vat_cents = models.BigIntegerField()
+    first_day = models.DateField()
+    last_day = models.DateField()
+
+    def __str__(self) -> str:
+        return f"commitment {self.commitment_id}: {self.invoices}"
+
+
 class CostMonthTag(models.Model):
     """Cost invoices of one month carrying one tag (``tag_id`` 0: untagged)."""
 

@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Max, Min, Sum
-
 from forecaster.costs import terms as T
-from forecaster.costs.models import FREQUENCY_MONTHS, Commitment, CostInvoice
+from forecaster.costs.models import FREQUENCY_MONTHS, Commitment
 
 
 @dataclass(frozen=True)
@@ -42,10 +40,7 @@ def period(c: Commitment, today: date, invoice_span: tuple[date | None, date | N
         end = T.term_end(terms, today)
         return Period(c.agreement.starts_on, end, end is None, "agreement")
     if invoice_span is None and (c.starts_on is None or (c.ends_on is None and not c.indefinite)):
-        agg = CostInvoice.objects.filter(commitment=c).aggregate(
-            a=Min("document_date"), b=Max("document_date")
-        )
-        invoice_span = (agg["a"], agg["b"])
+        invoice_span = spans([c.pk]).get(c.pk, (None, None))
     first, last = invoice_span or (None, None)
     start = c.starts_on or first
     if c.indefinite:
@@ -56,11 +51,33 @@ def period(c: Commitment, today: date, invoice_span: tuple[date | None, date | N
     return Period(start, end, False, "invoices" if first else "none")
 
 
+def invoice_totals(ids: list[int] | None = None) -> dict[int, tuple[Decimal, Decimal, date, date]]:
+    """``{commitment id: (net, gross, first document date, last)}`` of the commitments' cost
+    invoices (base currency), read from the maintained per-commitment aggregate: one small query
+    however many invoices are held. Commitments without invoices are absent."""
+    from forecaster.costs.models import CostCommitment
+
+    rows = CostCommitment.objects.all()
+    if ids is not None:
+        rows = rows.filter(commitment_id__in=ids)
+    out = {}
+    for cid, net_cents, vat_cents, first, last in rows.values_list(
+        "commitment_id", "net_cents", "vat_cents", "first_day", "last_day"
+    ):
+        net = Decimal(int(net_cents)).scaleb(-2)
+        out[cid] = (net, net + Decimal(int(vat_cents)).scaleb(-2), first, last)
+    return out
+
+
+def spans(ids: list[int] | None = None) -> dict[int, tuple[date, date]]:
+    """``{commitment id: (first document date, last)}`` of the commitments with cost invoices."""
+    return {cid: (first, last) for cid, (_n, _g, first, last) in invoice_totals(ids).items()}
+
+
 def to_end(c: Commitment, today: date) -> T.ToEnd:
     """The original's "To end" of ``c`` from the net and gross of its cost invoices (base currency)."""
-    agg = CostInvoice.objects.filter(commitment=c).aggregate(n=Sum("net_base_cents"), v=Sum("vat_base_cents"))
-    net = Decimal(int(agg["n"] or 0)).scaleb(-2)
-    gross = net + Decimal(int(agg["v"] or 0)).scaleb(-2)
+    zero = Decimal("0.00")
+    net, gross, _first, _last = invoice_totals([c.pk]).get(c.pk, (zero, zero, None, None))
     p = period(c, today)
     return T.to_end(net, gross, p.start, None if p.indefinite else p.end, today)
 
@@ -113,15 +130,9 @@ def schedule(
 def flagged_ids(today: date) -> set[int]:
     """Ids of commitments with a cost invoice dated after the commitment's end."""
     out: set[int] = set()
-    spans = dict(
-        (r["commitment_id"], (r["a"], r["b"]))
-        for r in CostInvoice.objects.filter(commitment__isnull=False)
-        .values("commitment_id")
-        .annotate(a=Min("document_date"), b=Max("document_date"))
-        .order_by()
-    )
-    for c in Commitment.objects.filter(pk__in=spans).select_related("agreement"):
-        p = period(c, today, spans[c.pk])
-        if p.end is not None and spans[c.pk][1] and spans[c.pk][1] > p.end:
+    found = spans()
+    for c in Commitment.objects.filter(pk__in=found).select_related("agreement"):
+        p = period(c, today, found[c.pk])
+        if p.end is not None and found[c.pk][1] > p.end:
             out.add(c.pk)
     return out

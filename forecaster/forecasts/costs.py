@@ -33,7 +33,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import CharField, Max, Min, Sum
+from django.db.models import CharField, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
@@ -155,23 +155,6 @@ def _commitment_end(c: Commitment, today: date, adj: Adjustments) -> tuple[date 
 _rates: dict[tuple[str, date], Decimal | None] = {}
 
 
-def _invoice_totals() -> dict[int, tuple[Decimal, Decimal, date | None, date | None]]:
-    """``{commitment id: (net, gross, first document date, last)}`` in one grouped query."""
-    rows = (
-        CostInvoice.objects.filter(commitment__isnull=False)
-        .values("commitment_id")
-        .annotate(
-            n=Sum("net_base_cents"), v=Sum("vat_base_cents"), a=Min("document_date"), b=Max("document_date")
-        )
-        .order_by()
-    )
-    out = {}
-    for r in rows:
-        net = Decimal(int(r["n"] or 0)).scaleb(-2)
-        out[r["commitment_id"]] = (net, net + Decimal(int(r["v"] or 0)).scaleb(-2), r["a"], r["b"])
-    return out
-
-
 def cost_forecast(today: date, months: list[date], adj: Adjustments | None = None) -> CostForecast:
     """Every commitment's cost in each of ``months`` (first days, the current month first)."""
     adj = adj or Adjustments()
@@ -187,7 +170,7 @@ def cost_forecast(today: date, months: list[date], adj: Adjustments | None = Non
     commitments = Commitment.objects.select_related("agreement", "counterparty").prefetch_related(
         "price_steps", "agreement__annexes"
     )
-    totals = _invoice_totals()
+    totals = periods.invoice_totals()
     for c in commitments:
         line = _commitment_line(c, today, months, index, horizon_end, adj, problems, totals.get(c.pk))
         found = known.pop(c.pk, {})
@@ -350,18 +333,20 @@ def _added_line(
 
 
 def actual_costs(date_from: date, date_to: date) -> dict[str, Decimal]:
-    """``{"YYYY-MM": net}`` of the cost invoices by document date (base currency), grouped and
-    summed as whole cents in SQL."""
+    """``{"YYYY-MM": net}`` of the cost invoices by document date (base currency), from the
+    maintained daily aggregates (a row per day, not per invoice), summed as whole cents in SQL."""
+    from forecaster.costs.models import CostDay
+
     if connection.vendor == "sqlite":
         # SQLite keeps dates as ISO text: the first 7 characters are the month.
-        month = Substr("document_date", 1, 7, output_field=CharField())
+        month = Substr("day", 1, 7, output_field=CharField())
     else:
-        month = TruncMonth("document_date")
+        month = TruncMonth("day")
     rows = (
-        CostInvoice.objects.filter(document_date__gte=date_from, document_date__lte=date_to)
+        CostDay.objects.filter(day__gte=date_from, day__lte=date_to)
         .annotate(m=month)
         .values_list("m")
-        .annotate(net=Sum("net_base_cents"))
+        .annotate(net=Sum("net_cents"))
         .order_by()
     )
     return {(m if isinstance(m, str) else month_key(m)): Decimal(int(n or 0)).scaleb(-2) for m, n in rows}

@@ -74,8 +74,9 @@ def costs_dashboard(context: Context) -> dict:
     active = 0
     from forecaster.costs import periods
 
+    found = periods.spans()  # every commitment's invoice dates in one query, not one per row
     for c in Commitment.objects.select_related("agreement"):
-        p = periods.period(c, today)
+        p = periods.period(c, today, found.get(c.pk, (None, None)))
         if p.start is not None and p.start <= today and (p.end is None or p.end >= today):
             active += 1
     return {

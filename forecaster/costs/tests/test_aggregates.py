@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from forecaster.costs import aggregates, queries
+from forecaster.costs import aggregates, periods, queries
 from forecaster.costs.models import Commitment, CostDay, CostInvoice, Tag
 from forecaster.costs.tests.builders import commitment, inv, party
 
@@ -38,7 +38,19 @@ def report(by: str, date_from=None, date_to=None) -> dict:
     return {r.key: r.gross for r in queries.costs(date_from, date_to, by=by).rows}
 
 
+def commitments_by_hand() -> dict:
+    """``{commitment id: (net, gross, first document date, last)}`` from the invoices themselves."""
+    out: dict = {}
+    for i in CostInvoice.objects.exclude(commitment=None):
+        net, gross, first, last = out.get(i.commitment_id, (Decimal("0.00"), Decimal("0.00"), None, None))
+        first = i.document_date if first is None else min(first, i.document_date)
+        last = i.document_date if last is None else max(last, i.document_date)
+        out[i.commitment_id] = (net + i.net_base, gross + i.gross_base, first, last)
+    return out
+
+
 def check_all() -> None:
+    assert periods.invoice_totals() == commitments_by_hand()
     for by in ("month", "counterparty", "commitment", "tag"):
         for window in [
             (None, None),
@@ -66,6 +78,16 @@ def test_aggregates_follow_edits_deletes_tags_and_commitment_deletes():
     i2.document_date = D(2024, 3, 5)  # moves to another month
     i2.save()
     check_all()
+    other = commitment("Transit", counterparty=a)
+    i1.commitment = other  # same day and amounts, another commitment
+    i1.save()
+    check_all()
+    i1.document_date = D(2024, 1, 2)  # same month and commitment, another day
+    i1.save()
+    check_all()
+    i1.commitment = c
+    i1.save()
+    check_all()
     i3.delete()
     check_all()
     i1.tags.clear()
@@ -78,9 +100,11 @@ def test_aggregates_follow_edits_deletes_tags_and_commitment_deletes():
 
 def test_rebuild_equals_the_upkeep():
     p = party()
+    c = commitment("Rack", counterparty=p)
     for n, day in enumerate(("2023-12-31", "2024-01-01", "2024-01-01", "2024-02-29")):
-        inv(p, str(n), day, "3.33", "0.77")
+        inv(p, str(n), day, "3.33", "0.77", commitment=c if n % 2 else None)
     before = {r.key: r for r in queries.costs(by="day").rows}
     aggregates.rebuild()
     assert {r.key: r for r in queries.costs(by="day").rows} == before
+    assert periods.invoice_totals() == commitments_by_hand()
     assert queries.total().gross == Decimal("16.40")
