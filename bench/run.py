@@ -443,8 +443,9 @@ def render(results: list[dict], info: dict, command: str, sandbox: dict) -> str:
         "Median / 95th percentile over repeated requests after one warm-up. `report_month_all` is",
         "the monthly revenue report over all systems (`reports.queries.revenue`, in process);",
         "the pages are real HTTP GETs against `forecaster serve`, logged in. Target < 100 ms; the",
-        "outlook < 300 ms. `outlook_12_cold_fit` fits every revenue model; the fit is kept, so later",
-        "views (`outlook_12`) reuse it; no target.",
+        "outlook < 300 ms. `outlook_12_cold_fit` fits every revenue model (no page waits for it once a",
+        "fit is kept: it is reused until the history changes and redone in the background after a",
+        "sync); `outlook_12` reads the kept fit. No target for the cold fit.",
         "",
     ]
     engines = [("latency_sqlite", "SQLite")] + (

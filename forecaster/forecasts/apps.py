@@ -18,9 +18,12 @@ class ForecastsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from forecaster.forecasts import api, jobs
+        from forecaster.forecasts import api, jobs, tasks
         from forecaster.reports import api as reports_api
         from forecaster.sync import schedule
+        from forecaster.sync.signals import invoices_changed
+
+        invoices_changed.connect(tasks.on_invoices_changed, dispatch_uid="forecasts-refit-revenue")
 
         if jobs.tick not in schedule.HOOKS:
             schedule.HOOKS.append(jobs.tick)

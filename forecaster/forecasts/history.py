@@ -9,9 +9,12 @@ in the base currency. History is the closed months before the current one, from 
 first month with revenue; months without invoices in between count as zero. The current month
 is the first forecast month.
 
-A fit is kept per system and day in ``FittedRevenue`` with a fingerprint of the history it
-used, so a page view only re-reads the history (a few thousand daily rows) and refits only
-after a sync changed it.
+A fit is kept per system in ``FittedRevenue`` with a fingerprint of the history it used (the
+amounts and the month they end in), so a page view only re-reads the history (a few thousand
+daily rows) and reuses the fit, whatever day it was made, until the history changes. After a
+sync changed a system's invoices the fit is redone in the background (``forecasts.tasks``), and
+the daily scheduler redoes it when a month closes, so pages rarely wait for a fit; when none is
+kept (a fresh installation, no worker running) the first view fits once and keeps it.
 """
 
 from __future__ import annotations
@@ -151,15 +154,30 @@ def _pipeline(system_id: int, months: list[date]) -> dict[str, list]:
     return {"pipeline": amounts, "pipeline_counts": counts}
 
 
-def _fingerprint(history: list[Decimal]) -> str:
-    text = MODEL_VERSION + ":" + ",".join(str(v) for v in history)
+def _fingerprint(history: list[Decimal], today: date) -> str:
+    text = f"{MODEL_VERSION}:{month_key(month_start(today))}:" + ",".join(str(v) for v in history)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def refit(system_id: int, today: date) -> bool:
+    """Make sure the kept fit of ``system_id`` is the one of its current history; ``True`` when a
+    fit was made (the background task after a sync, and the daily scheduler, call this)."""
+    _months, history = monthly_history(system_id, today)
+    kept = _kept(system_id)
+    if kept is not None and kept.fingerprint == _fingerprint(history, today):
+        return False
+    _fitted(system_id, today, history)
+    return True
+
+
+def _kept(system_id: int) -> FittedRevenue | None:
+    return FittedRevenue.objects.filter(system_id=system_id).order_by("-made_on").first()
+
+
 def _fitted(system_id: int, today: date, history: list[Decimal]) -> dict:
-    """The kept fit of today if its history is unchanged, else a new fit (then kept)."""
-    fingerprint = _fingerprint(history)
-    kept = FittedRevenue.objects.filter(system_id=system_id, made_on=today).first()
+    """The kept fit if its history is unchanged (made any day), else a new fit (then kept)."""
+    fingerprint = _fingerprint(history, today)
+    kept = _kept(system_id)
     if kept is not None and kept.fingerprint == fingerprint:
         return kept.payload
     payload = fit_payload(history)
@@ -172,8 +190,8 @@ def _fitted(system_id: int, today: date, history: list[Decimal]) -> dict:
             )
     except IntegrityError:
         pass  # another request kept the same fit at the same moment; ours is equal
-    # Older days' fits are never read again.
-    FittedRevenue.objects.filter(system_id=system_id, made_on__lt=today).delete()
+    # Other days' fits are never read again.
+    FittedRevenue.objects.filter(system_id=system_id).exclude(made_on=today).delete()
     return payload
 
 

@@ -14,10 +14,12 @@ from forecaster.systems.models import AccountingSystem
 
 
 class FittedRevenue(models.Model):
-    """A system's revenue forecast as fitted on one day, so pages need not refit the model.
+    """A system's revenue forecast as last fitted, so pages need not refit the model.
 
-    ``fingerprint`` is a hash of the monthly history the fit used: a sync that changes the
-    history makes it stale the same day. ``payload`` holds the forecast and its backtest as
+    ``fingerprint`` is a hash of the monthly history the fit used (and the month it ends in): the
+    fit is reused until a sync or a closing month changes the history, and refitted then (in the
+    background after a sync, by the daily scheduler when a month closes). ``made_on``: when.
+    ``payload`` holds the forecast and its backtest as
     two-decimal strings (see ``forecaster.forecasts.history``).
     """
 
