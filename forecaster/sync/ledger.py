@@ -1,44 +1,45 @@
-"""What WHMCS books beyond the paid invoices: deposits, mass payments, refunds, chargebacks.
+"""What a system books beyond the paid invoices: deposits, mass payments, refunds, chargebacks.
 
-Runs at the end of every sync run, with the run's client, after the engine has brought the paid
+Runs at the end of every sync run, with the run's source, after the engine has brought the paid
 invoices up to date (``run_sync`` calls it)::
 
-    Ledger(system, client, run, full=True, check=engine_check).update()
+    Ledger(system, source, full=True, check=engine_check).update()
 
-What it can do depends on the API role (``AccountingSystem.api_actions``, learnt once with
-three cheap requests and kept up to date whenever WHMCS refuses a call):
+It talks to the system only through the source seam (``forecaster.systems.source``); what it
+can do depends on what the source offers (its capability flags) and, for a source whose
+account may be refused a feature (``permission_names``: apiWHMCS's API role), on what the
+account allows (``AccountingSystem.api_actions``, learnt once and kept up to date whenever the
+source refuses a call):
 
-* **GetInvoices only**: nothing — revenue is the paid invoices, as the original product did;
-  reports and the systems list say what cannot be told apart (see :func:`blind_spots`).
-* **GetInvoice**: each paid invoice without tax that was paid with money (only those can be
-  deposits or mass payments: WHMCS charges no tax on Add Funds and Mass Payment invoices) is
-  read once with GetInvoice and its kind kept (:class:`InvoiceDetail`). Invoices refunded in
-  full or charged back (status Refunded / Collections) are held (:class:`ReturnedInvoice`) and
-  their transactions read once with GetInvoice, so their refunds are booked on their own dates.
-* **GetTransactions**: one request lists every transaction, so every refund and chargeback —
-  partial ones too — is booked (:class:`Refund`), at each sync.
+* **Neither feature** (a source that cannot, or a WHMCS role with GetInvoices only): nothing —
+  revenue is the paid invoices; reports and the systems list say what cannot be told apart
+  (:func:`blind_spot`, in the source's words).
+* **Invoice details** (WHMCS GetInvoice): each paid invoice without tax that was paid with money
+  (only those can be deposits or mass payments: no tax is charged on adding funds or paying
+  other invoices) is read once and its kind kept (:class:`InvoiceDetail`). Invoices refunded in
+  full or charged back (the source's ``returned_statuses``) are held (:class:`ReturnedInvoice`)
+  and their transactions read once, so their refunds are booked on their own dates.
+* **Transactions** (WHMCS GetTransactions): one call lists every transaction, so every refund
+  and chargeback — partial ones too — is booked (:class:`Refund`), at each sync.
 
-A full sync re-reads the Refunded and Collections invoices (GetInvoices pages). An everyday
-sync reads them again only when something says they changed: the paid sync of the run found
-paid invoices gone, or (with GetTransactions) a refund of an invoice that is neither paid nor
-held as returned. An invoice paid and refunded in full between two syncs without
-GetTransactions waits for the next full sync (the daily schedule runs one regularly).
+A full sync re-reads the returned invoices. An everyday sync reads them again only when
+something says they changed: the paid sync of the run found paid invoices gone, or (with
+transactions) a refund of an invoice that is neither paid nor held as returned. An invoice paid
+and refunded in full between two syncs without transactions waits for the next full sync (the
+daily schedule runs one regularly).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import date
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils.translation import gettext, ngettext
 
 from forecaster.currency.rates import RateBook, convert_invoice
-from forecaster.lib.display import count_text
-from forecaster.lib.money import ZERO, parse_amount, split_refund
+from forecaster.lib.money import ZERO, split_refund
 from forecaster.sync.models import (
     PAID,
     Invoice,
@@ -50,14 +51,17 @@ from forecaster.sync.models import (
 from forecaster.sync.signals import invoices_changed
 from forecaster.systems import errors
 from forecaster.systems.models import AccountingSystem
-from forecaster.systems.whmcs.records import BadRecord, parse_invoice
+from forecaster.systems.source import (
+    FEATURES,
+    INVOICE_DETAILS,
+    TRANSACTIONS,
+    BadRecord,
+    InvoiceSource,
+    Transaction,
+    offered_features,
+)
 
 log = logging.getLogger(__name__)
-
-ACTIONS = ("getinvoices", "getinvoice", "gettransactions")
-RETURNED_STATUSES = ("Refunded", "Collections")
-# The permission that lets the product tell deposits and mass payments from sales.
-FIXING_PERMISSION = "GetInvoice"
 
 
 def known_actions(system: AccountingSystem) -> set[str] | None:
@@ -75,21 +79,18 @@ def remember_actions(system: AccountingSystem, allowed: dict[str, bool]) -> None
         AccountingSystem.objects.filter(pk=system.pk).update(api_actions=value)
 
 
-def is_candidate(row: Any) -> bool:
-    """Could this paid invoice be a deposit or a mass payment? Only without tax and paid with
-    money (``total`` > 0)."""
-    return row.tax == 0 and row.tax2 == 0 and row.total > 0
-
-
-def kind_of(items: list[dict]) -> str:
-    """An invoice's kind from its GetInvoice items: all ``AddFunds`` is a deposit, any
-    ``Invoice`` item a mass payment, anything else a sale."""
-    types = [str(item.get("type", "")).strip().lower() for item in items]
-    if types and all(t == "addfunds" for t in types):
-        return InvoiceKind.DEPOSIT
-    if "invoice" in types:
-        return InvoiceKind.MASS_PAYMENT
-    return InvoiceKind.SALE
+def allowed_features(system: AccountingSystem, source: object) -> set[str] | None:
+    """The features beyond paid invoices that ``source`` (its class or an instance) offers and
+    the system's account allows as last learnt; ``None`` when its permissions were never
+    checked."""
+    offered = offered_features(source)
+    names: dict[str, str] = getattr(source, "permission_names", {})
+    if not names:
+        return offered
+    known = known_actions(system)
+    if known is None:
+        return None
+    return {f for f in offered if f not in names or names[f].lower() in known}
 
 
 class Ledger:
@@ -98,7 +99,7 @@ class Ledger:
     def __init__(
         self,
         system: AccountingSystem,
-        client: Any,
+        source: InvoiceSource,
         *,
         full: bool,
         check: Callable[[], None] = lambda: None,
@@ -106,7 +107,7 @@ class Ledger:
         removed: int = 0,
     ) -> None:
         self.system = system
-        self.client = client
+        self.source = source
         self.full = full
         self.check = check
         self.size = max(1, int(size or system.step))
@@ -117,54 +118,51 @@ class Ledger:
     # --- the run ------------------------------------------------------------------------------
 
     def update(self) -> None:
-        """Bring deposits, mass payments and refunds up to date; refresh the aggregates."""
-        if not hasattr(self.client, "get_transactions"):
-            return  # a test double that speaks GetInvoices only
-        actions = self._actions()
-        if not actions & {"getinvoice", "gettransactions"}:
+        """Bring deposits, mass payments and refunds up to date; refresh the aggregates. What
+        the source cannot do (or its account may not) is skipped, and nothing of it is held."""
+        allowed = self._allowed()
+        if not allowed:
             self._forget()
         else:
-            with_tx = "gettransactions" in actions
-            txs = self._transactions() if with_tx else None
-            if txs is None:
-                with_tx = False
+            txs = self._transactions() if TRANSACTIONS in allowed else None
             self._returned(txs)
-            if "getinvoice" in self._actions():
-                self._details(read_refunds=not with_tx)
-            if with_tx and txs is not None:
+            if INVOICE_DETAILS in self._allowed():
+                self._details(read_refunds=txs is None)
+            if txs is not None:
                 self._book_all(txs)
         if self.changed:
             with transaction.atomic():
                 invoices_changed.send(Invoice, system_id=self.system.pk, days=None, paid_days=None)
 
-    def _actions(self) -> set[str]:
-        known = known_actions(self.system)
-        if known is None:
-            # The paid invoices were just read: GetInvoices is allowed; ask about the other two.
-            remember_actions(self.system, self.client.allowed_actions({"GetInvoices": True}, retry=True))
-            known = known_actions(self.system) or set()
-        return known
+    def _allowed(self) -> set[str]:
+        allowed = allowed_features(self.system, self.source)
+        if allowed is None:
+            # The paid invoices were just read: ask the source what else the account may read.
+            remember_actions(self.system, self.source.permissions(retry=True))
+            allowed = allowed_features(self.system, self.source) or set()
+        return allowed
 
-    def _refused(self, action: str) -> None:
-        """WHMCS refused ``action``: the role changed since it was learnt."""
-        known = (known_actions(self.system) or set()) - {action}
-        remember_actions(self.system, {a: a in known for a in ACTIONS})
+    def _refused(self, feature: str) -> None:
+        """The source refused ``feature``: its account changed since it was learnt."""
+        name = self.source.permission_names.get(feature, "").lower()
+        known = [a for a in self.system.api_actions.split(",") if a]
+        remember_actions(self.system, {a: a != name for a in known})
 
     def _forget(self) -> None:
-        """No permission beyond GetInvoices (any more): revenue is the paid invoices."""
+        """Nothing beyond paid invoices (any more): revenue is the paid invoices."""
         for model in (InvoiceDetail, ReturnedInvoice, Refund):
             deleted, _n = model.objects.filter(system=self.system).delete()
             self.changed |= bool(deleted)
 
     # --- invoices refunded in full or charged back --------------------------------------------
 
-    def _returned(self, txs: dict[int, list[dict]] | None) -> None:
+    def _returned(self, txs: dict[int, list[Transaction]] | None) -> None:
         if not self.full and not self._returned_moved(txs):
             return
-        for status in RETURNED_STATUSES:
+        for status in self.source.returned_statuses:
             self._replace_returned(status, self._read_status(status))
 
-    def _returned_moved(self, txs: dict[int, list[dict]] | None) -> bool:
+    def _returned_moved(self, txs: dict[int, list[Transaction]] | None) -> bool:
         """Could the Refunded or Collections invoices have changed since the last sync?"""
         # An invoice refunded in full or charged back leaves the paid invoices, which the paid
         # sync of this run has just noticed (no request needed).
@@ -172,7 +170,7 @@ class Ledger:
             return self.removed > 0
         # Every refund is in the transactions: a refunded invoice that is neither paid nor held
         # as returned is what changed.
-        refunded = {wid for wid, rows in txs.items() if any(t["out"] for t in rows)}
+        refunded = {wid for wid, rows in txs.items() if any(t.money_out for t in rows)}
         held = {
             wid
             for model in (Invoice, ReturnedInvoice)
@@ -183,15 +181,15 @@ class Ledger:
         return bool(refunded - held)
 
     def _read_status(self, status: str) -> list[Any]:
-        """Every invoice of ``status``, Step per request (the client never ends on a short page)."""
+        """Every invoice of ``status``, Step per request (the source never ends on a short page)."""
         records: dict[int, Any] = {}
         start = 0
         while True:
             self.check()
-            page = self.client.get_invoices(limitstart=start, limitnum=self.size, status=status)
+            page = self.source.get_invoices(limitstart=start, limitnum=self.size, status=status)
             for raw in page.records:
                 try:
-                    rec = parse_invoice(raw)
+                    rec = self.source.parse_invoice(raw)
                 except BadRecord:
                     continue  # unreadable: it simply does not count, as with paid invoices
                 records[rec.whmcs_id] = rec
@@ -231,75 +229,70 @@ class Ledger:
             "tax_base": tax_base,
         }
 
-    # --- GetInvoice: kinds, and refunds of returned invoices without GetTransactions ------------
+    # --- invoice details: kinds, and refunds of returned invoices without transactions -------
 
     def _details(self, *, read_refunds: bool) -> None:
         known = set(InvoiceDetail.objects.filter(system=self.system).values_list("whmcs_id", flat=True))
+        for wid in self._detail_targets(known, read_refunds=read_refunds):
+            self.check()
+            try:
+                details = self.source.invoice_details(wid)
+            except errors.PermissionMissing:
+                self._refused(INVOICE_DETAILS)
+                return
+            if details is None:
+                continue  # deleted meanwhile
+            if wid not in known:
+                InvoiceDetail.objects.update_or_create(
+                    system=self.system, whmcs_id=wid, defaults={"kind": InvoiceKind(details.kind)}
+                )
+                known.add(wid)
+                self.changed = True
+            if read_refunds:
+                self._book({wid: details.transactions}, only=[wid])
+                n = ReturnedInvoice.objects.filter(system=self.system, whmcs_id=wid, booked=False).update(
+                    booked=True
+                )
+                self.changed |= bool(n)
+
+    def _detail_targets(self, known: set[int], *, read_refunds: bool) -> list[int]:
+        """The invoices to read the details of: paid ones that may be deposits or mass payments
+        (no tax, paid with money) not read yet, and the returned ones whose refunds are needed
+        (or, with transactions, whose kind is)."""
         paid = Invoice.objects.filter(system=self.system, status=PAID, tax=0, tax2=0, total__gt=0)
         targets = [wid for wid in paid.values_list("whmcs_id", flat=True) if wid not in known]
         returned = ReturnedInvoice.objects.filter(system=self.system)
         if read_refunds:
-            unbooked = returned.filter(booked=False)
-            targets += list(unbooked.values_list("whmcs_id", flat=True))
+            targets += list(returned.filter(booked=False).values_list("whmcs_id", flat=True))
         else:
             targets += [
                 wid
                 for wid in returned.filter(tax=0, tax2=0, total__gt=0).values_list("whmcs_id", flat=True)
                 if wid not in known
             ]
-        for wid in sorted(set(targets)):
-            self.check()
-            try:
-                data = self.client.get_invoice(wid)
-            except errors.PermissionMissing:
-                self._refused("getinvoice")
-                return
-            except errors.WhmcsError as exc:
-                if "not found" in str(exc.message).lower():
-                    continue  # deleted meanwhile
-                raise
-            items = _list(data.get("items"), "item")
-            if wid not in known:
-                InvoiceDetail.objects.update_or_create(
-                    system=self.system, whmcs_id=wid, defaults={"kind": kind_of(items)}
-                )
-                known.add(wid)
-                self.changed = True
-            if read_refunds:
-                txs = [
-                    t
-                    for t in (_transaction(raw) for raw in _list(data.get("transactions"), "transaction"))
-                    if t
-                ]
-                self._book({wid: txs}, only=[wid])
-                n = ReturnedInvoice.objects.filter(system=self.system, whmcs_id=wid, booked=False).update(
-                    booked=True
-                )
-                self.changed |= bool(n)
+        return sorted(set(targets))
 
-    # --- GetTransactions: every refund --------------------------------------------------------
+    # --- transactions: every refund -----------------------------------------------------------
 
-    def _transactions(self) -> dict[int, list[dict]] | None:
+    def _transactions(self) -> dict[int, list[Transaction]] | None:
         self.check()
         try:
-            rows = self.client.get_transactions()
+            rows = self.source.transactions()
         except errors.PermissionMissing:
-            self._refused("gettransactions")
+            self._refused(TRANSACTIONS)
             return None
-        out: dict[int, list[dict]] = {}
-        for raw in rows:
-            tx = _transaction(raw)
-            if tx is not None:
-                out.setdefault(tx["invoice"], []).append(tx)
+        out: dict[int, list[Transaction]] = {}
+        for tx in rows:
+            out.setdefault(tx.invoice, []).append(tx)
         return out
 
-    def _book_all(self, txs: dict[int, list[dict]]) -> None:
+    def _book_all(self, txs: dict[int, list[Transaction]]) -> None:
         """The transactions are complete: the refunds held become exactly theirs."""
         self._book(txs, only=None)
         n = ReturnedInvoice.objects.filter(system=self.system, booked=False).update(booked=True)
         self.changed |= bool(n)
 
-    def _book(self, txs: dict[int, list[dict]], only: Iterable[int] | None) -> None:
+    def _book(self, txs: dict[int, list[Transaction]], only: Iterable[int] | None) -> None:
         """Make the held refunds of the invoices in ``only`` (``None``: all) exactly the
         refunds in ``txs``, each split and converted by the money rule."""
         sources = {
@@ -315,8 +308,8 @@ class Ledger:
             if invoice is None:
                 continue  # not an invoice that counts (never paid, cancelled, deleted)
             for tx in rows:
-                if tx["out"] > 0:
-                    wanted[tx["id"]] = self._refund_fields(invoice, tx)
+                if tx.money_out > 0:
+                    wanted[tx.id] = self._refund_fields(invoice, tx)
         held = Refund.objects.filter(system=self.system)
         if only is not None:
             held = held.filter(whmcs_id__in=list(only))
@@ -333,13 +326,13 @@ class Ledger:
                 Refund.objects.update_or_create(system=self.system, transaction_id=tid, defaults=fields)
                 self.changed = True
 
-    def _refund_fields(self, invoice: Any, tx: dict) -> dict[str, Any]:
-        net, tax = split_refund(tx["out"], invoice.subtotal, invoice.tax + invoice.tax2)
+    def _refund_fields(self, invoice: Any, tx: Transaction) -> dict[str, Any]:
+        net, tax = split_refund(tx.money_out, invoice.subtotal, invoice.tax + invoice.tax2)
         rate, net_base, tax_base = convert_invoice(self.book, invoice.currency, invoice.date, net, tax, ZERO)
         return {
             "whmcs_id": invoice.whmcs_id,
-            "day": tx["day"],
-            "amount": tx["out"],
+            "day": tx.day,
+            "amount": tx.money_out,
             "net": net,
             "tax": tax,
             "currency": invoice.currency,
@@ -371,65 +364,26 @@ def reconvert(system: AccountingSystem, book: RateBook) -> int:
     return changed
 
 
-def _transaction(raw: object) -> dict | None:
-    """A transaction's id, invoice, date and amounts — nothing else is kept."""
-    if not isinstance(raw, dict):
-        return None
-    try:
-        tx_id, invoice = _int(raw.get("id")), _int(raw.get("invoiceid"))
-        day = date.fromisoformat(str(raw.get("date", ""))[:10])
-        amount_in = parse_amount(raw.get("amountin", "0") or "0")
-        amount_out = parse_amount(raw.get("amountout", "0") or "0")
-    except (TypeError, ValueError):
-        return None
-    if tx_id is None or not invoice:
-        return None
-    return {"id": tx_id, "invoice": invoice, "day": day, "in": amount_in, "out": amount_out}
-
-
-def _int(value: object) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
-def _list(value: object, element: str) -> list[dict]:
-    if isinstance(value, dict):
-        value = value.get(element)
-    if isinstance(value, dict):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, dict)]
-    return []
-
-
 def blind_spot(system: AccountingSystem) -> str:
-    """What the revenue of ``system`` cannot tell apart with the role it has, said plainly
-    with the permission that fixes it; ``""`` when nothing (or before the first sync)."""
-    known = known_actions(system)
-    if known is None or not system.last_full_sync_at:
+    """What the revenue of ``system`` cannot tell apart with what its source offers and its
+    account allows, said plainly in the source's words (with the permission that fixes it,
+    where one does); ``""`` when nothing (or before the first full sync)."""
+    try:
+        source = system.type.source
+    except KeyError:  # a type no longer installed
         return ""
-    if "getinvoice" not in known:
-        count = Invoice.objects.filter(system=system, status=PAID, tax=0, tax2=0, total__gt=0).count()
-        return ngettext(
-            "%(system)s: the API role allows only GetInvoices, so deposits (Add Funds), mass payments "
-            "and partial refunds cannot be told apart from sales: %(count)s paid invoice without tax "
-            "may be a deposit or a mass payment counted as revenue, and refunds are not subtracted. "
-            "Allow GetInvoice in the WHMCS API role (Billing) to fix it.",
-            "%(system)s: the API role allows only GetInvoices, so deposits (Add Funds), mass payments "
-            "and partial refunds cannot be told apart from sales: %(count)s paid invoices without tax "
-            "may be deposits or mass payments counted as revenue, and refunds are not subtracted. "
-            "Allow GetInvoice in the WHMCS API role (Billing) to fix it.",
-            count,
-        ) % {"system": system.name, "count": count_text(count)}
-    if "gettransactions" not in known:
-        return gettext(
-            "%(system)s: the API role does not allow GetTransactions, so a partial refund of an invoice "
-            "that is still paid is not subtracted. Allow GetTransactions in the WHMCS API role "
-            "(Billing) to book every refund."
-        ) % {"system": system.name}
-    return ""
+    if source is None or not system.last_full_sync_at:
+        return ""
+    allowed = allowed_features(system, source)
+    if allowed is None:
+        return ""
+    missing = frozenset(FEATURES) - allowed
+    if not missing:
+        return ""
+    candidates = 0
+    if INVOICE_DETAILS in missing:
+        candidates = Invoice.objects.filter(system=system, status=PAID, tax=0, tax2=0, total__gt=0).count()
+    return source.revenue_gap(system.name, missing, candidates)
 
 
 def revenue_notes(systems: Iterable[AccountingSystem]) -> list[str]:

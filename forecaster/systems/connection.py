@@ -18,10 +18,11 @@ log = logging.getLogger(__name__)
 @sensitive_variables("client")
 def check_connection(system: AccountingSystem) -> ConnectionResult:
     """One request, short timeout, no retries; never raises for remote problems. When it
-    works, one cheap request each tells whether the role allows GetInvoice and GetTransactions.
+        works, one cheap request each tells which permissions the source's account has (apiWHMCS:
+    whether the role allows GetInvoice and GetTransactions).
 
-    >>> result = check_connection(system)
-    >>> result.ok, result.message, result.fix
+        >>> result = check_connection(system)
+        >>> result.ok, result.message, result.fix
     """
     try:
         client = system.type.make_client(system)
@@ -35,10 +36,10 @@ def check_connection(system: AccountingSystem) -> ConnectionResult:
         )
     with client:
         result = client.test_connection()
-        if result.ok and hasattr(client, "allowed_actions"):
-            # What the role allows beyond GetInvoices, and what each unlocks (the ledger).
+        if result.ok and client.permission_names:
+            # What the account allows beyond paid invoices, and what each unlocks (the ledger).
             try:
-                result.permissions = client.allowed_actions({"GetInvoices": True})
+                result.permissions = client.permissions()
             except errors.RemoteError as exc:
                 log.info("permission check of system %s failed: %s", system.pk, exc.kind)
             else:

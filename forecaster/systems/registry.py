@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
+from forecaster.systems.source import InvoiceSource
+
 TYPE_MODULES = [
     "forecaster.systems.whmcs.registration",
 ]
@@ -38,6 +40,14 @@ class SystemType:
     make_client: Callable[..., Any]
     help_url_name: str = ""
     description: str = ""
+
+    @property
+    def source(self) -> type[InvoiceSource] | None:
+        """The :class:`~forecaster.systems.source.InvoiceSource` class whose ``for_system`` is
+        ``make_client`` (what its type can read, and its words for what it cannot), without
+        connecting; ``None`` when ``make_client`` is something else."""
+        owner = getattr(self.make_client, "__self__", None)
+        return owner if isinstance(owner, type) and issubclass(owner, InvoiceSource) else None
 
 
 _registry: dict[str, SystemType] = {}

@@ -18,6 +18,18 @@ must answer a page of at most ``limitnum`` records starting at ``limitstart`` of
 (or raise one of the errors in :mod:`forecaster.systems.errors`), with ``total`` the number
 of matching records. It records each request it makes in ``requests_made`` and anything
 the run should mention (how the system had to be read) in ``notes``.
+
+Beyond the paid invoices, a source may offer what the sync's ledger (``forecaster.sync.ledger``)
+uses to keep deposits, mass payments and refunds apart from sales — each behind a capability
+flag, and each skipped for a source without it (the revenue notes then say what cannot be told
+apart, in the words of :meth:`InvoiceSource.revenue_gap`)::
+
+    if source.tells_invoice_kinds:
+        details = source.invoice_details(42)      # kind and transactions; None when gone
+    if source.lists_transactions:
+        refunds = [t for t in source.transactions() if t.money_out > 0]
+    for status in source.returned_statuses:       # invoices refunded in full, charged back
+        page = source.get_invoices(status=status)
 """
 
 from __future__ import annotations
@@ -29,7 +41,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar, Protocol
 from zoneinfo import ZoneInfo
 
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from forecaster.lib.display import count_text
 from forecaster.systems import errors
@@ -94,6 +106,35 @@ class UnpaidRecord:
     currency: str
 
 
+# What an invoice's items make it (:attr:`InvoiceDetails.kind`): only a sale is revenue; the
+# money of a deposit or a mass payment pays other invoices, which count themselves.
+SALE, DEPOSIT, MASS_PAYMENT = "sale", "deposit", "mass_payment"
+
+# The features beyond paid invoices (the names of the capability methods), as the ledger and
+# :meth:`InvoiceSource.revenue_gap` speak of them.
+INVOICE_DETAILS, TRANSACTIONS = "invoice_details", "transactions"
+FEATURES = (INVOICE_DETAILS, TRANSACTIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """One payment or refund booked on an invoice: amounts exact, nothing about the payer."""
+
+    id: int  # unique within the source
+    invoice: int  # the invoice's id in the source
+    day: date
+    money_in: Decimal
+    money_out: Decimal  # > 0: a refund or a chargeback
+
+
+@dataclass(frozen=True)
+class InvoiceDetails:
+    """What :meth:`InvoiceSource.invoice_details` tells about one invoice."""
+
+    kind: str  # SALE, DEPOSIT or MASS_PAYMENT
+    transactions: list[Transaction] = field(default_factory=list)
+
+
 class RawPage(Protocol):
     """One answer of :meth:`InvoiceSource.get_invoices`: the source's raw records."""
 
@@ -111,6 +152,13 @@ class ConnectionResult:
     paid_invoices: int | None = None
     error: errors.RemoteError | None = None
     warnings: list[str] = field(default_factory=list)
+    # Which of its permissions (by the source's names) the account has, when checked.
+    permissions: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def permission_rows(self) -> list[tuple[str, bool, str]]:
+        """``(permission, allowed, what it unlocks)`` for each permission checked."""
+        return [(name, ok, "") for name, ok in self.permissions.items()]
 
     @property
     def message(self) -> str:
@@ -142,11 +190,23 @@ class InvoiceSource(ABC):
       without building ``Decimal`` values (the full sync's fast path on SQLite);
     - ``reads_pipeline``: ``get_invoices(status="Unpaid", orderby="duedate", order="desc")``
       pages the unpaid invoices by due date, newest first, and :meth:`unpaid_record` reads
-      them (a sync then keeps the pipeline of unpaid invoices due ahead).
+      them (a sync then keeps the pipeline of unpaid invoices due ahead);
+    - ``tells_invoice_kinds``: :meth:`invoice_details` gives an invoice's kind (sale, deposit,
+      mass payment) and its transactions;
+    - ``lists_transactions``: :meth:`transactions` gives every transaction in one call;
+    - ``returned_statuses``: the statuses ``get_invoices`` pages for invoices that were paid
+      and whose money went back (refunded in full, charged back); empty when it has none;
+    - ``permission_names``: when the account may be refused a feature, the source's name for
+      the permission each needs (``{TRANSACTIONS: "GetTransactions"}``); :meth:`permissions`
+      asks which are allowed. Empty: every feature the flags offer is allowed.
     """
 
     plain_text_rows: ClassVar[bool] = False
     reads_pipeline: ClassVar[bool] = False
+    tells_invoice_kinds: ClassVar[bool] = False
+    lists_transactions: ClassVar[bool] = False
+    returned_statuses: ClassVar[tuple[str, ...]] = ()
+    permission_names: ClassVar[dict[str, str]] = {}
 
     requests_made: int
     notes: list[str]
@@ -207,8 +267,53 @@ class InvoiceSource(ABC):
         still unpaid (``BadRecord`` when unreadable)."""
         raise NotImplementedError(f"{type(self).__name__} does not read the pipeline")
 
+    def invoice_details(self, invoice_id: int) -> InvoiceDetails | None:
+        """With ``tells_invoice_kinds``: the invoice's kind and transactions, ``None`` when the
+        source no longer has it; ``errors.PermissionMissing`` when the account is refused."""
+        raise NotImplementedError(f"{type(self).__name__} does not tell invoice kinds")
+
+    def transactions(self) -> list[Transaction]:
+        """With ``lists_transactions``: every transaction (``errors.PermissionMissing`` when the
+        account is refused)."""
+        raise NotImplementedError(f"{type(self).__name__} does not list transactions")
+
+    def permissions(self, *, retry: bool = False) -> dict[str, bool]:
+        """Which permissions (by the source's names) the account allows, asked right after its
+        paid invoices were read; ``retry``: transient errors are retried as pages are. ``{}``
+        for a source without ``permission_names``."""
+        return {}
+
+    @classmethod
+    def revenue_gap(cls, system: str, missing: frozenset[str], candidates: int) -> str:
+        """What the revenue of the system named ``system`` cannot tell apart without the
+        features in ``missing`` (``candidates``: its paid invoices without tax, any of which may
+        be a deposit or a mass payment), said so that a user knows what to do; ``""`` when
+        nothing is missing. A source with permissions overrides it to name them."""
+        if INVOICE_DETAILS in missing:
+            return ngettext(
+                "%(system)s: this type of system does not tell deposits and mass payments from sales, "
+                "so %(count)s paid invoice without tax may be a deposit or a mass payment counted as "
+                "revenue, and refunds are not subtracted.",
+                "%(system)s: this type of system does not tell deposits and mass payments from sales, "
+                "so %(count)s paid invoices without tax may be deposits or mass payments counted as "
+                "revenue, and refunds are not subtracted.",
+                candidates,
+            ) % {"system": system, "count": count_text(candidates)}
+        if TRANSACTIONS in missing:
+            return gettext(
+                "%(system)s: this type of system does not list transactions, so a partial refund of an "
+                "invoice that is still paid is not subtracted."
+            ) % {"system": system}
+        return ""
+
     def __enter__(self) -> InvoiceSource:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def offered_features(source: object) -> set[str]:
+    """The features beyond paid invoices ``source`` (a class or an instance) offers."""
+    flags = {INVOICE_DETAILS: "tells_invoice_kinds", TRANSACTIONS: "lists_transactions"}
+    return {feature for feature, flag in flags.items() if getattr(source, flag, False)}

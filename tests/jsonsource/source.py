@@ -1,7 +1,13 @@
 """The JSON-file source: the system's URL field holds the path of a file like
 
 {"invoices": [{"id": 7, "number": "A-7", "date": "2024-01-31", "paid": "2024-02-01 10:00:00",
-               "net": "10.00", "tax": "2.30", "currency": "EUR", "status": "Paid"}]}
+               "net": "10.00", "tax": "2.30", "currency": "EUR", "status": "Paid"},
+              {"id": 8, ..., "kind": "deposit"}, {"id": 9, ..., "status": "Refunded"}],
+ "transactions": [{"id": 1, "invoice": 9, "date": "2024-03-05", "out": "12.30"}]}
+
+An invoice's ``kind`` (``sale`` unless given) and the transactions are what the sync's ledger
+reads through the seam (``tells_invoice_kinds``, ``lists_transactions``, ``returned_statuses``);
+:class:`PaidOnlyJsonSource` offers none of it, as a source that cannot tell them.
 """
 
 from __future__ import annotations
@@ -13,7 +19,15 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from forecaster.systems.source import BadRecord, ConnectionResult, InvoiceRecord, InvoiceSource
+from forecaster.systems.source import (
+    SALE,
+    BadRecord,
+    ConnectionResult,
+    InvoiceDetails,
+    InvoiceRecord,
+    InvoiceSource,
+    Transaction,
+)
 
 ZERO = Decimal("0.00")
 
@@ -28,6 +42,10 @@ class FilePage:
 
 class JsonFileSource(InvoiceSource):
     """Every request reads the file again, so a test can change it between syncs."""
+
+    tells_invoice_kinds = True
+    lists_transactions = True
+    returned_statuses = ("Refunded",)
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -47,8 +65,7 @@ class JsonFileSource(InvoiceSource):
         orderby: str = "id",
         order: str = "asc",
     ) -> FilePage:
-        self.requests_made += 1
-        rows = json.loads(self.path.read_text(), parse_float=Decimal)["invoices"]
+        rows = self._read()["invoices"]
         rows = [r for r in rows if not status or r.get("status", "Paid") == status]
         rows.sort(key=lambda r: r["id"], reverse=order == "desc")
         chunk = rows[limitstart : limitstart + limitnum]
@@ -82,3 +99,40 @@ class JsonFileSource(InvoiceSource):
 
     def test_connection(self) -> ConnectionResult:
         return ConnectionResult(ok=True, paid_invoices=self.get_invoices(limitnum=0).total)
+
+    def invoice_details(self, invoice_id: int) -> InvoiceDetails | None:
+        data = self._read()
+        raw = next((r for r in data["invoices"] if r["id"] == invoice_id), None)
+        if raw is None:
+            return None
+        txs = [t for t in self._transactions(data) if t.invoice == invoice_id]
+        return InvoiceDetails(kind=raw.get("kind", SALE), transactions=txs)
+
+    def transactions(self) -> list[Transaction]:
+        return self._transactions(self._read())
+
+    def _read(self) -> dict:
+        self.requests_made += 1
+        return json.loads(self.path.read_text(), parse_float=Decimal)
+
+    @staticmethod
+    def _transactions(data: dict) -> list[Transaction]:
+        return [
+            Transaction(
+                id=t["id"],
+                invoice=t["invoice"],
+                day=date.fromisoformat(t["date"]),
+                money_in=Decimal(t.get("in", "0.00")),
+                money_out=Decimal(t.get("out", "0.00")),
+            )
+            for t in data.get("transactions", [])
+        ]
+
+
+class PaidOnlyJsonSource(JsonFileSource):
+    """The same file read as a source that tells paid invoices only: no kinds, no transactions,
+    no returned invoices."""
+
+    tells_invoice_kinds = False
+    lists_transactions = False
+    returned_statuses = ()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from forecaster.sync.models import Invoice, SyncRun
 from forecaster.systems import registry
@@ -23,16 +25,28 @@ def json_type(monkeypatch):
     yield registry.get_type("jsonfile")
     # Gone again for the other tests (the list of types, the create buttons).
     registry._registry.pop("jsonfile", None)
+    registry._registry.pop("jsonpaid", None)
     sys.modules.pop("tests.jsonsource.registration", None)
 
 
-def write(path, *invoices):
-    path.write_text(json.dumps({"invoices": list(invoices)}))
+def write(path, *invoices, transactions=()):
+    path.write_text(json.dumps({"invoices": list(invoices), "transactions": list(transactions)}))
 
 
 def invoice(id, net, tax="0.00", **extra):
     return {"id": id, "number": f"J-{id}", "date": "2024-01-31", "paid": "2024-02-01 10:00:00",
             "net": net, "tax": tax, "currency": "USD", **extra}  # fmt: skip
+
+
+def refund(id, invoice, day, out):
+    return {"id": id, "invoice": invoice, "date": day, "out": out}
+
+
+def revenue(by="month"):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("report", "revenue", "--by", by, "--format", "json", stdout=out, stderr=err)
+    report = json.loads(out.getvalue())
+    return {r["period"]: (r["net"], r["tax"]) for r in report["rows"]}, report["total"], err.getvalue()
 
 
 def held(system):
@@ -75,3 +89,65 @@ def test_the_json_type_offers_connection_test_and_no_fast_path(json_type, tmp_pa
     with system.type.make_client(system) as source:
         assert source.test_connection().paid_invoices == 2
         assert not source.plain_text_rows
+
+
+# A sale, a deposit and a mass payment (neither is revenue), an invoice refunded in full
+# (status Refunded) and a sale refunded in part, both refunds in March.
+LEDGER_INVOICES = (
+    invoice(1, "100.00", "23.00"),
+    invoice(2, "50.00", kind="deposit"),
+    invoice(3, "40.00", kind="mass_payment"),
+    invoice(4, "10.00", "2.30", status="Refunded"),
+    invoice(5, "20.00", "4.60"),
+)
+LEDGER_REFUNDS = (refund(1, 4, "2024-03-05", "12.30"), refund(2, 5, "2024-03-10", "2.46"))
+
+
+def test_the_ledger_reads_kinds_and_refunds_of_a_json_source_through_the_seam(json_type, tmp_path):
+    path = tmp_path / "invoices.json"
+    write(path, *LEDGER_INVOICES, transactions=LEDGER_REFUNDS)
+    system = AccountingSystem.objects.create(
+        kind=json_type.key, name="Files", url=str(path), identifier="-", exchange_rate=Decimal("1")
+    )
+
+    call_command("sync", str(system.pk), "--full")
+    assert SyncRun.objects.get().status == SyncRun.Status.SUCCEEDED
+    rows, total, notes = revenue()
+    # January: the sales 1 and 5 and the refunded invoice 4 in its own month; March: both
+    # refunds, split into net and tax in their invoice's proportion.
+    assert rows == {"2024-01": ("130.00", "29.90"), "2024-03": ("-12.00", "-2.76")}
+    assert total["net"] == "118.00" and total["tax"] == "27.14"
+    assert notes == ""  # nothing it cannot tell apart
+
+    # A new refund, found by the everyday sync.
+    write(path, *LEDGER_INVOICES, transactions=(*LEDGER_REFUNDS, refund(3, 1, "2024-04-02", "12.30")))
+    call_command("sync", str(system.pk))
+    rows, _total, _notes = revenue()
+    assert rows["2024-04"] == ("-10.00", "-2.30")
+
+
+def test_a_source_without_the_ledger_features_syncs_paid_invoices_and_says_what_it_cannot_tell(
+    json_type, tmp_path, viewer_client
+):
+    paid_only = registry.get_type("jsonpaid")
+    path = tmp_path / "invoices.json"
+    write(path, *LEDGER_INVOICES, transactions=LEDGER_REFUNDS)
+    system = AccountingSystem.objects.create(
+        kind=paid_only.key, name="Files", url=str(path), identifier="-", exchange_rate=Decimal("1")
+    )
+
+    call_command("sync", str(system.pk), "--full")
+    run = SyncRun.objects.get()
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    assert run.requests == 1  # one page of paid invoices: nothing asked that it cannot answer
+    rows, _total, notes = revenue()
+    # Revenue is the paid invoices as they are: deposit and mass payment included, no refunds.
+    assert rows == {"2024-01": ("210.00", "27.60")}
+    expected = "Files: this type of system does not tell deposits and mass payments from sales"
+    assert expected in notes and "2 paid invoices without tax" in notes
+    page = viewer_client.get("/reports/revenue/").content.decode()
+    assert expected in page and "GetInvoice" not in page
+
+    with translation.override("pl"):
+        polish = viewer_client.get("/reports/revenue/", HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+    assert "Files:" in polish and expected not in polish

@@ -20,7 +20,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from itertools import pairwise
@@ -34,7 +34,8 @@ from django.views.decorators.debug import sensitive_variables
 from forecaster.lib import http
 from forecaster.systems import errors
 from forecaster.systems.source import ConnectionResult as SourceConnectionResult
-from forecaster.systems.source import InvoiceSource
+from forecaster.systems.source import InvoiceDetails, InvoiceSource, Transaction
+from forecaster.systems.whmcs import billing
 from forecaster.systems.whmcs import records as whmcs_records
 
 if TYPE_CHECKING:
@@ -105,10 +106,7 @@ WHAT_EACH_UNLOCKS = {
 
 @dataclass
 class ConnectionResult(SourceConnectionResult):
-    """What "Test connection" found, with which API actions the role allows."""
-
-    # Which of GetInvoices / GetInvoice / GetTransactions the API role allows (when checked).
-    permissions: dict[str, bool] = field(default_factory=dict)
+    """What "Test connection" found, with what each API action the role allows unlocks."""
 
     @property
     def permission_rows(self) -> list[tuple[str, bool, str]]:
@@ -126,6 +124,11 @@ class WhmcsClient(InvoiceSource):
 
     plain_text_rows = True
     reads_pipeline = True
+    # The ledger's features (forecaster/systems/whmcs/billing.py), each behind its API action.
+    tells_invoice_kinds = True
+    lists_transactions = True
+    returned_statuses = billing.RETURNED_STATUSES
+    permission_names = billing.PERMISSIONS
 
     @sensitive_variables("secret")
     def __init__(
@@ -338,6 +341,28 @@ class WhmcsClient(InvoiceSource):
                 # GetInvoice of id 0 answers "Invoice ID Not Found": the call itself is allowed.
                 allowed[action] = "not found" in str(exc.message).lower()
         return allowed
+
+    def invoice_details(self, invoice_id: int) -> InvoiceDetails | None:
+        """GetInvoice as the invoice's kind and transactions; ``None`` when WHMCS no longer has
+        it (deleted since it was listed)."""
+        try:
+            return billing.details(self.get_invoice(invoice_id))
+        except errors.WhmcsError as exc:
+            if "not found" in str(exc.message).lower():
+                return None
+            raise
+
+    def transactions(self) -> list[Transaction]:
+        """GetTransactions, every readable transaction (one request)."""
+        return [t for t in map(billing.transaction, self.get_transactions()) if t]
+
+    def permissions(self, *, retry: bool = False) -> dict[str, bool]:
+        """The API actions the role allows, once GetInvoices has worked (see ``allowed_actions``)."""
+        return self.allowed_actions({"GetInvoices": True}, retry=retry)
+
+    @classmethod
+    def revenue_gap(cls, system: str, missing: frozenset[str], candidates: int) -> str:
+        return billing.revenue_gap(system, missing, candidates)
 
     def _retrying(self, params: dict[str, str | int], max_bytes: int | None = None) -> dict:
         """One call, transient errors retried per the policy within the page deadline."""
