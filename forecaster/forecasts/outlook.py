@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -109,12 +109,17 @@ def _q(value: Decimal) -> Decimal:
 
 
 def currency_shares(today: date) -> dict[int, dict[str, Decimal]]:
-    """``{system id: {currency: share of net}}`` over the last 12 closed months, for FX shifts."""
-    from forecaster.sync.models import PAID, Invoice
+    """``{system id: {currency: share of net}}`` over the last 12 closed months, for FX shifts.
+    Deposits and mass payments are not revenue (README "Money"), so they give no share."""
+    from forecaster.sync.models import NOT_REVENUE, PAID, Invoice, InvoiceDetail
 
     start = add_months(month_start(today), -12)
+    not_revenue = InvoiceDetail.objects.filter(
+        system_id=OuterRef("system_id"), whmcs_id=OuterRef("whmcs_id"), kind__in=NOT_REVENUE
+    )
     rows = (
         Invoice.objects.filter(status=PAID, date__gte=start, date__lt=month_start(today))
+        .exclude(Exists(not_revenue))
         .values_list("system_id", "currency")
         .annotate(net=Sum("net_base"))
         .order_by()
