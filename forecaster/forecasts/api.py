@@ -9,6 +9,7 @@ from django.utils import timezone
 from forecaster.currency.base import base_currency
 from forecaster.forecasts import exports
 from forecaster.forecasts.deadlines import deadlines
+from forecaster.forecasts.explain import CODES
 from forecaster.forecasts.history import MAX_HORIZON
 from forecaster.forecasts.models import Scenario
 from forecaster.forecasts.scenarios import scenario_outlook
@@ -44,6 +45,21 @@ def extend_schema(schema: dict) -> None:
     money = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "1234.56"}
     nullable_money = {**money, "nullable": True}
     date = {"type": "string", "format": "date", "nullable": True}
+    explain = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["code", "inputs"],
+            "properties": {
+                "code": {"type": "string", "enum": sorted(CODES)},
+                "inputs": {
+                    "type": "object",
+                    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+                },
+            },
+            "additionalProperties": False,
+        },
+    }
     month = {
         "type": "object",
         "required": [
@@ -63,10 +79,12 @@ def extend_schema(schema: dict) -> None:
             "costs_estimated": {"type": "boolean"},
             "result": money,
             "cumulative_result": nullable_money,
+            # Where the amounts come from: parts, each a method code and its inputs (amounts as
+            # two-decimal strings, other decimals with a dot, counts as integers).
             "explain": {
                 "type": "object",
                 "required": ["revenue", "costs"],
-                "properties": {"revenue": {"type": "string"}, "costs": {"type": "string"}},
+                "properties": {"revenue": explain, "costs": explain},
             },
         },
         "additionalProperties": False,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forecaster.forecasts.deadlines import Deadline
+from forecaster.forecasts.explain import explain_data
 from forecaster.forecasts.outlook import Outlook
 from forecaster.lib.money import fmt
 from forecaster.reports.exports import safe_text
@@ -53,7 +54,7 @@ def outlook_json(o: Outlook) -> dict[str, Any]:
                 "costs_estimated": m.costs.estimate,
                 "result": fmt(m.result),
                 "cumulative_result": _opt(m.cumulative),
-                "explain": {"revenue": m.revenue.explain, "costs": m.costs.explain},
+                "explain": {"revenue": explain_data(m.revenue.parts), "costs": explain_data(m.costs.parts)},
             }
             for m in o.months
         ],

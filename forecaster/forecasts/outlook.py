@@ -7,8 +7,9 @@
 Every amount is **net**, in the base currency, ``Decimal`` to the cent. Revenue per system and
 in total; costs are the company's (they belong to no system). Result = revenue − costs; the
 cumulative result adds up the forecast months from the current one on (actual months show their
-own result). Each ``Cell`` carries its method and inputs (``explain``) so a page can say where a
-number comes from.
+own result). Each ``Cell`` carries its method and inputs (``parts``: codes, ``Decimal`` amounts,
+names; see ``forecasts.explain``) so a page can say where a number comes from in the reader's
+words and number format, and the API can give the same parts in machine formats.
 
 A ``Scenario`` changes the inputs (``Adjustments``): revenue growth or churn per year (ramped
 linearly month by month, the current month unchanged), an FX shift per currency (on revenue by
@@ -24,10 +25,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Exists, OuterRef, Sum
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from forecaster.forecasts.costs import Adjustments, CostForecast, actual_costs, cost_forecast
+from forecaster.forecasts.explain import KNOWN_INVOICE, Part, explain_text
 from forecaster.forecasts.history import (
     MAX_HORIZON,
     RevenueForecast,
@@ -48,7 +48,7 @@ DEFAULT_BACK = 12
 class Cell:
     amount: Decimal
     actual: bool
-    explain: str = ""
+    parts: list[Part] = field(default_factory=list)
     lower: Decimal | None = None
     upper: Decimal | None = None
     estimate: bool = False
@@ -60,6 +60,11 @@ class Cell:
     def model(self) -> Decimal | None:
         """The model's point without the pipeline (forecast revenue only)."""
         return None if self.pipeline is None else self.amount - self.pipeline
+
+    @property
+    def explain(self) -> str:
+        """Where the amount comes from, in the active language and its number format."""
+        return explain_text(self.parts)
 
 
 @dataclass
@@ -138,24 +143,20 @@ def currency_shares(today: date) -> dict[int, dict[str, Decimal]]:
 
 def _revenue_factor(
     adj: RevenueAdjustments, index: int, shares: dict[str, Decimal] | None
-) -> tuple[Decimal, str]:
+) -> tuple[Decimal, list[Part]]:
     factor = Decimal(1)
     notes = []
     if adj.growth_pct:
         factor *= Decimal(1) + adj.growth_pct / 100 * Decimal(index) / 12
-        notes.append(
-            _("growth %(pct)s %% a year (× %(f)s this month)")
-            % {"pct": adj.growth_pct, "f": round(factor, 4)}
-        )
+        notes.append(Part("scenario_growth", {"pct": adj.growth_pct, "factor": round(factor, 4)}))
     for cur, shift in adj.fx_shift_pct.items():
         share = (shares or {}).get(cur)
         if share and shift:
             factor *= Decimal(1) + share * shift / 100
             notes.append(
-                _("%(cur)s %(shift)s %% on %(share)s %% of revenue")
-                % {"cur": cur, "shift": shift, "share": round(share * 100, 1)}
+                Part("scenario_fx", {"currency": cur, "shift": shift, "share": round(share * 100, 1)})
             )
-    return factor, "; ".join(notes)
+    return factor, notes
 
 
 def _forecast_cell(
@@ -166,34 +167,19 @@ def _forecast_cell(
     the pipeline (issued invoices are known amounts, so they widen nothing)."""
     pipeline = s.pipeline[i] if s.pipeline else ZERO
     count = s.pipeline_counts[i] if s.pipeline_counts else 0
-    due = ngettext(
-        "pipeline %(amount)s: %(count)s unpaid invoice already issued and due this month "
-        "(net, at the rate of its invoice date; synced from WHMCS)",
-        "pipeline %(amount)s: %(count)s unpaid invoices already issued and due this month "
-        "(net, at the rate of their invoice date; synced from WHMCS)",
-        count,
-    ) % {"amount": pipeline, "count": count}
+    due = Part("pipeline", {"amount": pipeline, "count": count})
     if not s.points:
-        reason = (
-            _("no forecast: %(n)s closed months of history, the model needs 3") % {"n": len(s.history)}
-            if s.history
-            else _("no revenue synced yet")
-        )
-        return Cell(pipeline, False, f"{reason}; {due}", pipeline=pipeline)
+        reason = Part("no_history", {"months": len(s.history)}) if s.history else Part("no_revenue")
+        return Cell(pipeline, False, [reason, due], pipeline=pipeline)
     p = s.points[i]
-    factor, adj_note = _revenue_factor(adj, i, shares)
+    factor, scenario = _revenue_factor(adj, i, shares)
     point, lower, upper = _q(p.point * factor), _q(p.lower * factor), _q(p.upper * factor)
-    explain = _("model %(point)s: %(method)s on %(n)s closed months; 80 %% interval %(lo)s – %(hi)s") % {
-        "point": point,
-        "method": s.method_label,
-        "n": len(s.history),
-        "lo": lower,
-        "hi": upper,
-    }
-    if adj_note:
-        explain += "; " + _("scenario: %(note)s") % {"note": adj_note}
-    explain += "; + " + due
-    return Cell(point + pipeline, False, explain, lower + pipeline, upper + pipeline, pipeline=pipeline)
+    model = Part(
+        "model",
+        {"point": point, "method": s.method, "months": len(s.history), "lower": lower, "upper": upper},
+    )
+    parts = [model, *scenario, due]
+    return Cell(point + pipeline, False, parts, lower + pipeline, upper + pipeline, pipeline=pipeline)
 
 
 def outlook(
@@ -233,7 +219,7 @@ def outlook(
             Cell(
                 actual_rev[s.system_id].get(key, ZERO),
                 True,
-                _("actual: paid invoices of %(name)s") % {"name": s.name},
+                [Part("actual_system", {"name": s.name})],
             )
             for s in rf.systems
         ]
@@ -244,8 +230,8 @@ def outlook(
                 month=m,
                 actual=True,
                 systems=cells,
-                revenue=Cell(rev, True, _("actual: paid invoices, net, by invoice date")),
-                costs=Cell(cost, True, _("actual: cost invoices, net, by document date")),
+                revenue=Cell(rev, True, [Part("actual_revenue")]),
+                costs=Cell(cost, True, [Part("actual_costs")]),
                 result=rev - cost,
             )
         )
@@ -260,10 +246,13 @@ def outlook(
         pipeline = sum((c.pipeline or ZERO for c in cells), ZERO)
         cost_parts = [(line, line.amounts[i]) for line in cf.lines if line.amounts[i]]
         cost = sum((a for _l, a in cost_parts), ZERO)
-        cost_explain = "; ".join(
-            f"{line.name}: {a} ({_('known invoice') if i in line.known else line.method_label})"
+        cost_explain = [
+            Part(
+                "cost_line",
+                {"name": line.name, "amount": a, "method": KNOWN_INVOICE if i in line.known else line.method},
+            )
             for line, a in cost_parts
-        ) or _("no commitment or known cost invoice in this month")
+        ] or [Part("no_costs")]
         estimate = any(line.estimate and i not in line.known for line, _a in cost_parts)
         result = rev - cost
         cumulative += result
@@ -275,12 +264,7 @@ def outlook(
                 revenue=Cell(
                     rev,
                     False,
-                    _(
-                        "sum of the systems' forecasts: the model plus the pipeline of unpaid "
-                        "invoices due (%(pipeline)s); 80 %% interval %(lo)s – %(hi)s (the systems' "
-                        "bounds added)"
-                    )
-                    % {"pipeline": pipeline, "lo": lower, "hi": upper},
+                    [Part("revenue_sum", {"pipeline": pipeline, "lower": lower, "upper": upper})],
                     lower,
                     upper,
                     pipeline=pipeline,

@@ -64,7 +64,7 @@ def test_outlook_and_a_scenario(browser, service, shot):
     # A costs cell explains itself on click.
     first_forecast = page.locator("table.outlook tbody tr.forecast").first
     first_forecast.locator("details.why summary").nth(1).click()
-    expect(first_forecast.get_by_text(re.compile("Rack A12: 1500.00"))).to_be_visible()
+    expect(first_forecast.get_by_text(re.compile("Rack A12: 1,500.00"))).to_be_visible()
     shot(page, "outlook")
 
     # A scenario: churn, Rack A12 cancelled at its next cancel-by date, a new commitment.

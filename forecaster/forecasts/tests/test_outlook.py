@@ -5,20 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from forecaster.accounts.models import ApiToken
+from forecaster.forecasts.explain import Part
 from forecaster.forecasts.history import add_months
 from forecaster.forecasts.outlook import outlook
 from forecaster.forecasts.tests.builders import agreement, commitment, cost
 from forecaster.forecasts.tests.seasonal import seasonal_history
 from forecaster.forecasts.tests.test_revenue_page import with_history
+from forecaster.lib.display import money_text
 from tests.builders import make_system
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +60,10 @@ def test_outlook_adds_up_revenue_costs_result_and_cumulative(data):
     # the 7 months from its start to this month inclusive (the original's rule) = 85.71 a month.
     assert [m.costs.amount for m in ahead[:7]] == [Decimal("1585.71")] * 5 + [Decimal("85.71")] * 2
     assert ahead[0].costs.estimate  # Support has no schedule: To end estimate
-    assert "Rack: 1500.00" in ahead[0].costs.explain
+    rack = Part("cost_line", {"name": "Rack", "amount": Decimal("1500.00"), "method": "schedule"})
+    assert rack in ahead[0].costs.parts
+    assert ahead[0].systems[0].parts[0].inputs["method"] == "seasonal"
+    assert "Rack: 1,500.00 (expected cost schedule (exact))" in ahead[0].costs.explain
     assert "Holt-Winters" in ahead[0].systems[0].explain
     # Actual months: the cost invoices, net, by document date.
     assert o.months[11].costs.amount == Decimal("100.00")
@@ -73,6 +79,23 @@ def test_outlook_page_shows_table_chart_data_and_explanations(admin_client, data
     assert chart["today"] == 12 and len(chart["labels"]) == 36
     assert any(s["dashed"] for s in chart["series"]) and chart["upper"][12] is not None
     assert "expected cost schedule (exact)" in page  # a cell explains itself
+    assert "Rack: 1,500.00 (expected cost schedule (exact))" in page
+
+
+def test_polish_page_writes_explanations_and_amounts_in_polish_number_format(admin_client, data):
+    o = outlook(data, 12)
+    page = admin_client.get("/forecasts/?months=12", HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+    nbsp = "\xa0"  # Django's Polish thousands separator
+    assert f"Rack: 1{nbsp}500,00 (harmonogram oczekiwanych kosztów (dokładnie))" in page
+    assert "1500.00" not in page and "1500,00" not in page
+    cell = o.forecast_months[0].systems[0]
+    model = cell.parts[0].inputs
+    with translation.override("pl"):
+        lower, upper = money_text(model["lower"]), money_text(model["upper"])
+        assert f"przedział 80 % {lower} – {upper}" in page
+        assert f"<summary>{money_text(cell.amount)}</summary>" in page
+        assert f"{money_text(o.total_result)} USD" in page
+    assert "," in lower and "." not in lower
 
 
 def test_outlook_exports_are_the_page_figures(admin_client, data):
@@ -80,8 +103,15 @@ def test_outlook_exports_are_the_page_figures(admin_client, data):
     rows = list(csv.DictReader(io.StringIO(admin_client.get("/forecasts/outlook.csv").content.decode())))
     assert [r["month"] for r in rows] == [m.key for m in o.months]
     assert rows[12]["kind"] == "forecast" and rows[12]["result"] == str(o.months[12].result)
-    body = json.loads(admin_client.get("/forecasts/outlook.json").content, parse_float=Decimal)
+    body = json.loads(admin_client.get("/forecasts/outlook.json", HTTP_ACCEPT_LANGUAGE="pl").content)
     assert body["forecast_result"] == str(o.total_result)
+    # Explanations as parts in machine formats, whatever the reader's language.
+    assert {"code": "cost_line", "inputs": {"name": "Rack", "amount": "1500.00", "method": "schedule"}} in (
+        body["months"][12]["explain"]["costs"]
+    )
+    model = body["months"][12]["explain"]["revenue"][0]
+    assert model["code"] == "revenue_sum" and set(model["inputs"]) == {"pipeline", "lower", "upper"}
+    assert all(re.fullmatch(r"-?\d+\.\d{2}", v) for v in model["inputs"].values())
     wb = load_workbook(io.BytesIO(admin_client.get("/forecasts/outlook.xlsx").content))
     assert wb.active.cell(row=4, column=1).value == o.months[0].key
     pdf = admin_client.get("/forecasts/outlook.pdf")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from forecaster.accounts.models import ApiToken
 from forecaster.forecasts.history import revenue_forecast
 from forecaster.forecasts.outlook import outlook
+from forecaster.lib.display import money_text
 from forecaster.lib.money import fmt
 from forecaster.sandbox.testing import running_sandbox
 from forecaster.sync.engine import run_sync
@@ -64,7 +65,11 @@ def test_forecast_months_are_the_model_plus_the_pipeline_to_the_cent(synced):
         assert (cell.pipeline, m.revenue.pipeline) == (pipeline, pipeline)
         assert cell.amount == point.point + pipeline and cell.model == point.point
         assert (cell.lower, cell.upper) == (point.lower + pipeline, point.upper + pipeline)
-        assert f"pipeline {pipeline}" in cell.explain and f"model {point.point}" in cell.explain
+        first, last = cell.parts[0], cell.parts[-1]
+        assert (first.code, first.inputs["point"]) == ("model", point.point)
+        assert (last.code, last.inputs["amount"]) == ("pipeline", pipeline)
+        assert f"pipeline {money_text(pipeline)}" in cell.explain
+        assert f"model {money_text(point.point)}" in cell.explain
     assert all(m.revenue.pipeline is None for m in o.months if m.actual)
     # Every month of the pipeline within the horizon is shown; none is lost or counted twice.
     shown = {m.key: m.revenue.pipeline for m in o.forecast_months if m.revenue.pipeline}
@@ -80,7 +85,7 @@ def test_page_api_and_cli_show_the_pipeline_separately(synced, admin_client):
     assert "of which pipeline" in text
     for key, amount in due.items():
         if key in {m.key for m in page.context["o"].forecast_months}:
-            assert f'<td class="num pipeline">{amount}</td>' in text
+            assert f'<td class="num pipeline">{money_text(amount)}</td>' in text
     body = api("/api/outlook?months=12")
     forecast = [m for m in body["months"] if m["kind"] == "forecast"]
     assert {m["month"]: m["revenue_pipeline"] for m in forecast} == {
