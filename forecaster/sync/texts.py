@@ -14,15 +14,24 @@ right in any language tomorrow. Each sentence is an English msgid marked where i
 :func:`shown` reads the text sentence by sentence (notes join several): at each position it takes
 the longest catalogue msgid that matches there — literally, or with its ``%(name)s`` parameters
 as wildcards — translates it, and translates each parameter the same way (a mode, a reason). What
-no msgid matches (an older wording, a database's own words) stays as stored.
+no msgid matches (an older wording, a database's own words) stays as stored. The msgids come from
+the compiled catalogues Django reads for the language (found with :func:`gettext.find` in the
+folders Django searches, read with polib); each is translated with :func:`gettext`.
 """
 
 from __future__ import annotations
 
+import gettext as gnu_gettext
 import re
+from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 
-from django.utils.translation import get_language, gettext, trans_real
+import django
+import polib
+from django.apps import apps
+from django.conf import settings
+from django.utils.translation import get_language, gettext, to_locale
 
 _PARAM = re.compile(r"%\((\w+)\)([sd])|%%")
 _PREFIX = 6  # msgids are indexed by their first characters
@@ -62,15 +71,32 @@ class _Template:
         self.literal_prefix = msgid[: matches[0].start()] if matches else msgid
 
 
+def _locale_dirs() -> list[str]:
+    """Where Django looks for catalogues, in the order it merges them: its own, the installed
+    apps' ``locale`` folders (the last app first), then ``LOCALE_PATHS``."""
+    dirs = [str(Path(django.__file__).parent / "conf" / "locale")]
+    dirs += [str(Path(app.path) / "locale") for app in reversed(list(apps.get_app_configs()))]
+    dirs += [str(p) for p in settings.LOCALE_PATHS]
+    return dirs
+
+
+def _msgids(language: str) -> Iterator[str]:
+    """The translated msgids of ``language``'s compiled catalogues (without plurals and
+    contexts), found as Django finds them and read with polib."""
+    for localedir in _locale_dirs():
+        for path in gnu_gettext.find("django", localedir, [to_locale(language)], all=True):
+            for entry in polib.mofile(path):
+                if entry.msgid and not entry.msgid_plural and not entry.msgctxt:
+                    yield entry.msgid
+
+
 @lru_cache(maxsize=8)
 def _index(language: str) -> tuple[dict[str, list], list[_Template]]:
     """``({first characters: [msgid or _Template]}, [templates starting with a parameter])``."""
-    # The merged catalogue of every app (a private attribute, so no type for it).
-    catalog = trans_real.translation(language)._catalog  # type: ignore[attr-defined]
     by_prefix: dict[str, list] = {}
     wild: list[_Template] = []
-    for key in catalog.keys():  # noqa: SIM118 - a TranslationCatalog, not a dict
-        if not isinstance(key, str) or len(key) < _SHORTEST:
+    for key in dict.fromkeys(_msgids(language)):
+        if len(key) < _SHORTEST:
             continue
         if "%(" in key:
             template = _Template(key)

@@ -3,6 +3,9 @@ on the sync history, the system pages and the dashboard."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from django.test import override_settings
 from django.utils import translation
@@ -91,3 +94,27 @@ def test_a_sync_started_from_a_polish_page_stores_english_and_shows_polish(admin
     page = admin_client.get("/sync/", HTTP_ACCEPT_LANGUAGE="pl").content.decode()
     assert "WHMCS does not allow" not in page
     assert "WHMCS nie zezwala na wywołania API z adresu IP tego serwera 127.0.0.1." in page
+
+
+@pytest.mark.parametrize("lang", ["pl", "ru"])
+def test_stored_texts_know_every_msgid_django_translates(lang):
+    """The msgids read from the compiled catalogues are the ones Django's merged catalogue holds
+    (checked here against Django's internals, which the product code does not touch)."""
+    from django.utils.translation import trans_real
+
+    from forecaster.sync import texts
+
+    catalog = trans_real.translation(lang)._catalog
+    django_ids = {k for k in catalog.keys() if isinstance(k, str) and k and "\x04" not in k}  # noqa: SIM118
+    assert set(texts._msgids(lang)) == django_ids
+    assert "Resumed from step %(step)s." in django_ids
+
+
+def test_product_code_reads_no_private_translation_internals():
+    root = Path(__file__).resolve().parents[2]
+    readers = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "tests" not in path.parts and re.search(r"\btrans_real\b|\._catalog\b", path.read_text())
+    ]
+    assert readers == []
