@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from forecaster.costs import terms as T
 from forecaster.costs.models import Agreement, Commitment
@@ -149,3 +149,17 @@ def test_dashboard_shows_the_next_cancel_by_date_and_alerts(admin_client):
     assert "Next cancel-by date" in page and "Soon" in page
     assert T.add_months(end, -1).isoformat() in page  # its cancel-by date
     assert "Expires soon: Lease" in page
+
+
+def test_dashboard_and_deadlines_write_dates_as_polish_readers_do(admin_client):
+    today = timezone.localdate()
+    end = date.fromordinal(add_months(today.replace(day=1), 3).toordinal() - 1)
+    agreement("Soon", expires=end.isoformat(), renews=True, notice=(1, "months"))
+    cancel_by = T.add_months(end, -1)
+    try:
+        for url in ("/", "/forecasts/deadlines/"):
+            page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+            assert cancel_by.strftime("%d.%m.%Y") in page, url
+            assert cancel_by.isoformat() not in page and end.isoformat() not in page, url
+    finally:
+        translation.activate("en")  # a request leaves its language active in the test's thread
