@@ -28,6 +28,7 @@ from forecaster.costs.models import (
     PriceStep,
     Tag,
 )
+from forecaster.costs.signals import demo_loaded
 
 CENT = Decimal("0.01")
 
@@ -163,7 +164,10 @@ def load(today: date) -> dict[str, int]:
                 )  # fmt: skip
                 inv.tags.set([tags["licences"]])
                 n += 1
+        roles = {"colocation": c_colo, "transit": c_ip, "licences": c_lic, "rent": c_rent}
+        added = demo_loaded.send(sender=load, today=today, commitments=roles)
     return {
+        "scenarios": sum(int(count or 0) for _receiver, count in added),
         "counterparties": Counterparty.objects.count(),
         "agreements": Agreement.objects.count(),
         "annexes": Annex.objects.count(),

@@ -1,14 +1,20 @@
-"""Keep ``forecaster.costs.aggregates`` in step with every change to cost invoices."""
+"""Keep ``forecaster.costs.aggregates`` in step with every change to cost invoices; tell the apps
+above costs that the demo data was loaded (``demo_loaded``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from forecaster.costs import aggregates
 from forecaster.costs.models import Commitment, CostInvoice, Tag
+
+# Sent by ``forecaster demo`` inside its transaction, with ``today`` and ``commitments`` (the demo's
+# commitments by role: "colocation", "transit", "licences", "rent"). An app above costs adds its own
+# demo data; a receiver returns how many saved scenarios it added.
+demo_loaded = Signal()
 
 
 @receiver(pre_save, sender=CostInvoice)

@@ -18,12 +18,14 @@ class ForecastsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from forecaster.forecasts import api, jobs, tasks
+        from forecaster.costs.signals import demo_loaded
+        from forecaster.forecasts import api, demo, jobs, tasks
         from forecaster.reports import api as reports_api
         from forecaster.sync import schedule
         from forecaster.sync.signals import invoices_changed
 
         invoices_changed.connect(tasks.on_invoices_changed, dispatch_uid="forecasts-refit-revenue")
+        demo_loaded.connect(demo.add_demo_scenario, dispatch_uid="forecasts-demo-scenario")
 
         if jobs.tick not in schedule.HOOKS:
             schedule.HOOKS.append(jobs.tick)

@@ -23,9 +23,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self.stdout.write(
             "Demo costs loaded: {counterparties} counterparties, {agreements} agreements with {annexes} "
-            "annexes, {commitments} commitments, {cost_invoices} cost invoices (EUR and PLN).".format(
-                **summary
-            )
+            "annexes, {commitments} commitments, {cost_invoices} cost invoices (EUR and PLN), "
+            "{scenarios} saved scenario(s) for the outlook.".format(**summary)
         )
         self.stdout.write(
             "For demo revenue, run the WHMCS sandbox in another terminal (`forecaster sandbox`), add it as "
