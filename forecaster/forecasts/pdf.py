@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from forecaster.forecasts.outlook import Outlook
+from forecaster.lib.display import count_text, period_text
 
 WIDTH, HEIGHT = 720, 260
 PAD_L, PAD_R, PAD_T, PAD_B = 60, 10, 10, 30
@@ -36,7 +37,8 @@ def _polylines(color: str, actual: list[tuple[float, float]], ahead: list[tuple[
 
 def chart_svg(o: Outlook) -> str:
     """Revenue (blue), costs (red) and result (green): actual months solid, forecast dashed, the
-    revenue interval as a pale band and a red line at today."""
+    revenue interval as a pale band and a red line at today; the axis labels in the reader's
+    number and month format."""
     months = o.months
     if not months:
         return f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}"></svg>'
@@ -58,7 +60,7 @@ def chart_svg(o: Outlook) -> str:
     parts.append(f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>')
     # Axis: zero line and the top value.
     zero = y(Decimal(0))
-    top = escape(str(hi.quantize(Decimal(1))))
+    top = escape(count_text(int(hi.quantize(Decimal(1)))))
     parts.append(
         f'<line x1="{PAD_L}" y1="{zero:.1f}" x2="{WIDTH - PAD_R}" y2="{zero:.1f}" stroke="#999999"/>'
     )
@@ -85,8 +87,9 @@ def chart_svg(o: Outlook) -> str:
         parts += _polylines(color, actual, ahead)
     for i, m in enumerate(months):
         if i % 3 == 0:
+            label = escape(period_text(m.key))
             parts.append(
-                f'<text x="{x(i) - 14:.1f}" y="{HEIGHT - 8}" font-size="9" fill="#333333">{m.key}</text>'
+                f'<text x="{x(i) - 14:.1f}" y="{HEIGHT - 8}" font-size="9" fill="#333333">{label}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from django import template
 from django.template import Context
@@ -10,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 
-from forecaster.lib.display import period_text
+from forecaster.lib.display import period_text, rate_text
 
 register = template.Library()
 
@@ -36,6 +37,13 @@ def period(value: str) -> str:
     """A report period key (``2026-03``) in the reader's format (``03.2026``); see
     ``forecaster.lib.display.period_text``."""
     return period_text(value)
+
+
+@register.filter
+def rate(value: Decimal | None) -> str:
+    """An exchange rate without trailing zeros and never in exponent form, with the reader's
+    decimal separator: 4.25 (4,25 in Polish), 100, 1; see ``forecaster.lib.display.rate_text``."""
+    return rate_text(value)
 
 
 @register.filter

@@ -147,3 +147,26 @@ def test_api_outlook_and_deadlines_need_a_token_and_follow_the_schema(data):
 def test_empty_outlook_says_what_to_do(admin_client):
     page = admin_client.get("/forecasts/").content.decode()
     assert "No accounting systems yet" in page
+
+
+def _pdf_text(client: Client, lang: str) -> str:
+    """The PDF's text as a reader copies it, spaces of any kind as plain spaces."""
+    from pypdf import PdfReader
+
+    with translation.override(lang):  # the request's language ends with it, not in later tests
+        response = client.get("/forecasts/outlook.pdf", HTTP_ACCEPT_LANGUAGE=lang)
+    assert response.status_code == 200
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    return text.replace("\xa0", " ")
+
+
+@pytest.mark.parametrize(("lang", "amount", "made"), [
+    ("en", "1,585.71*", r"made \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\."),
+    ("pl", "1 585,71*", r" \d{2}\.\d{2}\.\d{4} \d{2}:\d{2} UTC\."),
+])  # fmt: skip
+def test_outlook_pdf_has_the_pages_number_format_and_the_zone_of_its_made_at(
+    admin_client, data, lang, amount, made
+):
+    text = _pdf_text(admin_client, lang)
+    assert amount in text and "1585.71" not in text and "1585,71" not in text
+    assert re.search(made, text), text[:300]

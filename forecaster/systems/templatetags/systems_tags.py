@@ -1,20 +1,10 @@
 """Template helpers for the accounting-systems pages."""
 
-from decimal import Decimal
-
 from django import template
 
-from forecaster.lib.display import rate_text
 from forecaster.systems.forms import sends_in_clear
 
 register = template.Library()
-
-
-@register.filter
-def rate(value: Decimal | None) -> str:
-    """An exchange rate without trailing zeros and never in exponent form, with the reader's
-    decimal separator: 4.25 (4,25 in Polish), 100, 1."""
-    return rate_text(value)
 
 
 @register.filter
