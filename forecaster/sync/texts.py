@@ -31,7 +31,27 @@ import django
 import polib
 from django.apps import apps
 from django.conf import settings
-from django.utils.translation import get_language, gettext, to_locale
+from django.utils.translation import get_language, gettext, gettext_noop, to_locale
+
+# Earlier wordings of engine texts, no longer written but stored in older runs: kept in the
+# catalogues so that sync history written before still reads in the reader's language.
+LEGACY = (
+    gettext_noop("WHMCS invoices kept changing while the sync read them."),
+    gettext_noop("Run the sync again when WHMCS is quieter."),
+    gettext_noop("The part read before the interruption was checked against WHMCS afterwards."),
+    gettext_noop("WHMCS changed while the sync read it; the newest state was checked afterwards."),
+    gettext_noop(
+        "WHMCS sent %(count)s full pages in a row without a single new invoice; the sync stopped "
+        "instead of paging on."
+    ),
+    gettext_noop("Check that WHMCS answers GetInvoices correctly (ordered by id); then sync again."),
+    gettext_noop("Check that the system runs a supported WHMCS version; report this."),
+    gettext_noop(
+        "WHMCS reports %(count)s paid invoices, more than any installation holds; the sync stopped "
+        "instead of paging it."
+    ),
+    gettext_noop("Check that the URL points at the real WHMCS API and that WHMCS works; then sync again."),
+)
 
 _PARAM = re.compile(r"%\((\w+)\)([sd])|%%")
 _PREFIX = 6  # msgids are indexed by their first characters

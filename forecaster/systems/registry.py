@@ -31,7 +31,9 @@ class SystemType:
 
     ``form_class(data, instance=…)`` validates the connection details (web and CLI alike);
     ``make_client(system, **kwargs)`` returns a client with ``test_connection()`` and
-    ``close()``; ``help_url_name`` names the set-up help page.
+    ``close()``; ``help_url_name`` names the set-up help page (a URL name the type's folder
+    routes) and ``help_title`` is its link text: the menu, the list of systems, the dashboard,
+    a system's page and a failed Test connection link it. A type without one links none.
     """
 
     key: str
@@ -39,6 +41,7 @@ class SystemType:
     form_class: type
     make_client: Callable[..., Any]
     help_url_name: str = ""
+    help_title: str = ""
     description: str = ""
 
     @property
@@ -75,6 +78,11 @@ def all_types() -> list[SystemType]:
     """Every registered type, in registration order."""
     autodiscover()
     return list(_registry.values())
+
+
+def help_pages() -> list[SystemType]:
+    """The registered types that have a set-up help page (``help_url_name``)."""
+    return [t for t in all_types() if t.help_url_name]
 
 
 def autodiscover() -> None:

@@ -164,8 +164,8 @@ class ConnectionResult:
     def message(self) -> str:
         if self.ok:
             return ngettext(
-                "Connection works: WHMCS holds %(count)s paid invoice.",
-                "Connection works: WHMCS holds %(count)s paid invoices.",
+                "Connection works: the system holds %(count)s paid invoice.",
+                "Connection works: the system holds %(count)s paid invoices.",
                 self.paid_invoices or 0,
             ) % {"count": count_text(self.paid_invoices)}
         if self.error is None:

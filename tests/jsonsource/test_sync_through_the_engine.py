@@ -9,11 +9,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import translation
 
 from forecaster.sync.models import Invoice, SyncRun
 from forecaster.systems import registry
 from forecaster.systems.models import AccountingSystem
+from tests.clients import csrf_post
 
 pytestmark = pytest.mark.django_db
 
@@ -82,13 +84,23 @@ def test_full_sync_then_sync_of_a_json_file_source(json_type, tmp_path, capsys):
     assert report["total"]["net"] == "23.49" and report["total"]["tax"] == "0.92"
 
 
-def test_the_json_type_offers_connection_test_and_no_fast_path(json_type, tmp_path):
+def test_the_json_type_offers_connection_test_and_no_fast_path(json_type, tmp_path, admin_client):
     path = tmp_path / "invoices.json"
     write(path, invoice(1, "1.00"), invoice(2, "2.00"))
     system = AccountingSystem.objects.create(kind=json_type.key, name="Files", url=str(path), identifier="-")
     with system.type.make_client(system) as source:
         assert source.test_connection().paid_invoices == 2
         assert not source.plain_text_rows
+    # The Test connection button (htmx) speaks of the system, not of WHMCS; the same in Polish.
+    admin_client.get(reverse("systems:detail", args=[system.pk]))
+    test = reverse("systems:test", args=[system.pk])
+    body = csrf_post(admin_client, test, {}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Connection works: the system holds 2 paid invoices." in body
+    assert "WHMCS" not in body
+    with translation.override("en"):  # the request activates Polish: not for the next tests
+        polish = csrf_post(admin_client, test, {}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="pl")
+    polish = polish.content.decode()
+    assert "WHMCS" not in polish and "Połączenie działa" in polish
 
 
 # A sale, a deposit and a mass payment (neither is revenue), an invoice refunded in full
@@ -151,3 +163,31 @@ def test_a_source_without_the_ledger_features_syncs_paid_invoices_and_says_what_
     with translation.override("pl"):
         polish = viewer_client.get("/reports/revenue/", HTTP_ACCEPT_LANGUAGE="pl").content.decode()
     assert "Files:" in polish and expected not in polish
+
+
+def test_a_json_source_changing_during_a_full_sync_is_named_as_the_accounting_system(
+    json_type, tmp_path, monkeypatch, admin_client
+):
+    path = tmp_path / "invoices.json"
+    write(path, *(invoice(i, "1.00") for i in range(1, 5)))
+    system = AccountingSystem.objects.create(
+        kind=json_type.key, name="Files", url=str(path), identifier="-", exchange_rate=Decimal("1"), step=2
+    )
+    read = json_type.source.get_invoices
+
+    def grows_after_the_first_page(self, **kwargs):
+        page = read(self, **kwargs)
+        if kwargs.get("limitstart", 0) == 0 and kwargs.get("status", "Paid") == "Paid":
+            write(path, *(invoice(i, "1.00") for i in range(1, 6)))  # a new invoice meanwhile
+        return page
+
+    monkeypatch.setattr(json_type.source, "get_invoices", grows_after_the_first_page)
+    call_command("sync", str(system.pk), "--full")
+    run = SyncRun.objects.get()
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    assert "The accounting system changed while the sync read it" in run.note
+    page = admin_client.get(reverse("sync:history")).content.decode()
+    assert "The accounting system changed while the sync read it" in page and "WHMCS changed" not in page
+    with translation.override("en"):
+        polish = admin_client.get(reverse("sync:history"), HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+    assert "Dane w systemie księgowym zmieniły się podczas odczytu" in polish

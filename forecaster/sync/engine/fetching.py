@@ -159,16 +159,17 @@ PLAUSIBLE_TOTAL = 100_000_000
 
 
 def _check_total(total: int) -> None:
-    """Refuse a remote count no real WHMCS reports."""
+    """Refuse a remote count no real accounting system reports."""
     if not 0 <= total <= PLAUSIBLE_TOTAL:
         shown = f"{total:,}" if abs(total) < 10**15 else f"about 10^{len(str(abs(total))) - 1}"
         raise SyncFailed(
             gettext_noop(
-                "WHMCS reports %(count)s paid invoices, more than any installation holds; the sync "
-                "stopped instead of paging it."
+                "The accounting system reports %(count)s paid invoices, more than any installation "
+                "holds; the sync stopped instead of paging it."
             )
             % {"count": shown},
             gettext_noop(
-                "Check that the URL points at the real WHMCS API and that WHMCS works; then sync again."
+                "Check that the URL points at the real API of the accounting system and that it works; "
+                "then sync again."
             ),
         )

@@ -30,8 +30,8 @@ STARTED_OVER = gettext_noop(
     "(%(error)s), so that data was read again instead of resumed."
 )
 TOO_MUCH_DRIFT = (
-    gettext_noop("WHMCS invoices kept changing while the sync read them."),
-    gettext_noop("Run the sync again when WHMCS is quieter."),
+    gettext_noop("The accounting system's invoices kept changing while the sync read them."),
+    gettext_noop("Run the sync again when the accounting system is quieter."),
 )
 
 
@@ -73,14 +73,18 @@ class FullSync:
             self._resumed = False
             self.run.note = join_note(
                 self.run.note,
-                gettext_noop("The part read before the interruption was checked against WHMCS afterwards."),
+                gettext_noop(
+                    "The part read before the interruption was checked against the accounting system "
+                    "afterwards."
+                ),
             )
             self.incremental(allow_full=True)
         elif len(self.totals) > 1 or self.run.drift:
             self.run.note = join_note(
                 self.run.note,
                 gettext_noop(
-                    "WHMCS changed while the sync read it; the newest state was checked afterwards."
+                    "The accounting system changed while the sync read it; the newest state was checked "
+                    "afterwards."
                 ),
             )
             self.incremental(allow_full=False)
@@ -170,12 +174,13 @@ class FullSync:
             if self._stale_pages >= MAX_PAGES_WITHOUT_NEW_IDS:
                 raise SyncFailed(
                     gettext_noop(
-                        "WHMCS sent %(count)s full pages in a row without a single new invoice; "
-                        "the sync stopped instead of paging on."
+                        "The accounting system sent %(count)s full pages in a row without a single new "
+                        "invoice; the sync stopped instead of paging on."
                     )
                     % {"count": self._stale_pages},
                     gettext_noop(
-                        "Check that WHMCS answers GetInvoices correctly (ordered by id); then sync again."
+                        "Check that the accounting system lists its invoices correctly (ordered by id); "
+                        "then sync again."
                     ),
                 )
         else:

@@ -36,7 +36,7 @@ def _remote(exc: RemoteError) -> Described:
 
 
 def _format_changed(exc: FormatChanged) -> Described:
-    fix = gettext_noop("Check that the system runs a supported WHMCS version; report this.")
+    fix = gettext_noop("Check that the accounting system runs a supported version; report this.")
     return "ResponseFormatChanged", str(exc), fix
 
 

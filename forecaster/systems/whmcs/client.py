@@ -28,10 +28,11 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 import httpx
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from forecaster.lib import http
+from forecaster.lib.display import count_text
 from forecaster.systems import errors
 from forecaster.systems.source import ConnectionResult as SourceConnectionResult
 from forecaster.systems.source import InvoiceDetails, InvoiceSource, Transaction
@@ -112,6 +113,16 @@ class ConnectionResult(SourceConnectionResult):
     def permission_rows(self) -> list[tuple[str, bool, str]]:
         """``(action, allowed, what it unlocks)`` for each action checked."""
         return [(a, ok, str(WHAT_EACH_UNLOCKS.get(a, ""))) for a, ok in self.permissions.items()]
+
+    @property
+    def message(self) -> str:
+        if not self.ok:
+            return super().message
+        return ngettext(
+            "Connection works: WHMCS holds %(count)s paid invoice.",
+            "Connection works: WHMCS holds %(count)s paid invoices.",
+            self.paid_invoices or 0,
+        ) % {"count": count_text(self.paid_invoices)}
 
 
 class WhmcsClient(InvoiceSource):

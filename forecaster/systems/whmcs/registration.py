@@ -15,6 +15,7 @@ WHMCS = register(
         form_class=WhmcsSystemForm,
         make_client=WhmcsClient.for_system,
         help_url_name="systems:help_whmcs",
+        help_title=_("Connecting WHMCS"),
         description=_("A WHMCS installation, read over its external API (GetInvoices)."),
     )
 )
