@@ -11,12 +11,12 @@ PORT ?= 8000
 export FORECASTER_DATA_DIR ?= $(CURDIR)/data
 
 .PHONY: install run test lint lock bench bench-quick test-postgres test-browser test-faults test-all \
-	chromium clean messages compilemessages gettext
+	chromium clean messages compilemessages gettext fonts
 
 # The pytest selection of the everyday suite; the other suites are chosen by marker.
 UNIT_TESTS := -m "not browser and not faults"
 
-install: $(STAMP) $(ASSETS) compilemessages
+install: $(STAMP) $(ASSETS) compilemessages fonts
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ $(ASSETS): package.json package-lock.json
 LANGS := -l pl -l ru
 gettext:
 	@command -v msgfmt >/dev/null 2>&1 || scripts/apt-install.sh gettext
+
+# The outlook PDF embeds DejaVu Sans (Debian's fonts-dejavu-core) for Polish and Russian letters.
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || scripts/apt-install.sh fonts-dejavu-core
 
 messages: $(STAMP) gettext
 	@for app in forecaster/*/apps.py; do mkdir -p "$$(dirname $$app)/locale"; done

@@ -1,5 +1,8 @@
 """The outlook as a PDF for the accountant: the chart (an SVG drawn here, on the server) and the
-table, rendered from HTML by xhtml2pdf (pure Python; no browser, no system libraries).
+table, rendered from HTML by xhtml2pdf (pure Python; no browser). The text is set in an embedded
+Unicode font (DejaVu Sans, Debian's fonts-dejavu-core, which ``make install`` installs; another
+TrueType file by ``FORECASTER_PDF_FONT``): the PDF's built-in Helvetica has no Polish or Cyrillic
+letters.
 
     >>> data = outlook_pdf(outlook(today, 12))
     >>> data[:5]
@@ -10,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
+import os
 from decimal import Decimal
 from html import escape
 
@@ -20,6 +25,11 @@ from forecaster.forecasts.outlook import Outlook
 from forecaster.lib.display import count_text, period_text
 
 WIDTH, HEIGHT = 720, 260
+# Where Debian puts DejaVu Sans; FORECASTER_PDF_FONT names another TrueType file (regular weight;
+# a bold file beside it, "<name>-Bold.ttf", is used for headings when present).
+DEFAULT_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+log = logging.getLogger(__name__)
 PAD_L, PAD_R, PAD_T, PAD_B = 60, 10, 10, 30
 
 
@@ -95,20 +105,36 @@ def chart_svg(o: Outlook) -> str:
     return "".join(parts)
 
 
+def unicode_font() -> dict[str, str]:
+    """The TrueType files the PDF's text is set in: ``{"regular": path, "bold": path}`` (bold
+    only when its file exists), or ``{}`` when no file is there (Helvetica then, which shows
+    English only: logged as a warning)."""
+    regular = os.environ.get("FORECASTER_PDF_FONT") or DEFAULT_FONT
+    if not os.path.isfile(regular):
+        log.warning("PDF font %s not found: Polish and Russian letters will be missing", regular)
+        return {}
+    bold = regular.removesuffix(".ttf") + "-Bold.ttf"
+    return {"regular": regular, "bold": bold} if os.path.isfile(bold) else {"regular": regular}
+
+
 def outlook_pdf(o: Outlook) -> bytes:
     from xhtml2pdf import pisa
 
     svg = chart_svg(o)
+    font = unicode_font()
     html = render_to_string(
         "forecasts/outlook_pdf.html",
         {
             "o": o,
             "chart_src": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
             "made_at": timezone.localtime(),
+            "font": font,
         },
     )
     out = io.BytesIO()
-    result = pisa.CreatePDF(html, dest=out, encoding="utf-8")
+    # The font's folder is the only place the renderer may read files from (the chart is inline).
+    folder = os.path.dirname(font["regular"]) + os.sep if font else ""
+    result = pisa.CreatePDF(html, dest=out, encoding="utf-8", path=folder)
     if result.err:
         raise RuntimeError("the PDF could not be rendered")
     return out.getvalue()

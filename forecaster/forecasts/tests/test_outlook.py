@@ -170,3 +170,29 @@ def test_outlook_pdf_has_the_pages_number_format_and_the_zone_of_its_made_at(
     text = _pdf_text(admin_client, lang)
     assert amount in text and "1585.71" not in text and "1585,71" not in text
     assert re.search(made, text), text[:300]
+
+
+def _embedded_fonts(client: Client, lang: str) -> set[str]:
+    """The fonts the PDF carries inside it (a TrueType file embedded), by name."""
+    from pypdf import PdfReader
+
+    with translation.override(lang):
+        response = client.get("/forecasts/outlook.pdf", HTTP_ACCEPT_LANGUAGE=lang)
+    fonts = set()
+    for page in PdfReader(io.BytesIO(response.content)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if "/FontFile2" in font.get("/FontDescriptor", {}):
+                fonts.add(str(font["/BaseFont"]))
+    return fonts
+
+
+@pytest.mark.parametrize(("lang", "letters"), [("pl", "Perspektywa"), ("ru", "Перспектива")])
+def test_outlook_pdf_sets_polish_and_russian_text_in_an_embedded_unicode_font(
+    admin_client, data, lang, letters
+):
+    """The PDF's built-in Helvetica has no Polish or Cyrillic letters (they printed as boxes):
+    the text is set in an embedded TrueType font, regular and bold."""
+    assert letters in _pdf_text(admin_client, lang)
+    fonts = _embedded_fonts(admin_client, lang)
+    assert len(fonts) == 2 and any(f.endswith("-Bold") for f in fonts), fonts
