@@ -51,6 +51,11 @@ LEGACY = (
         "instead of paging it."
     ),
     gettext_noop("Check that the URL points at the real WHMCS API and that WHMCS works; then sync again."),
+    gettext_noop("WHMCS response format changed: no invoice has the field '%(field)s'"),
+    gettext_noop(
+        "WHMCS kept sending unpaid invoices due ahead without reaching an end; the pipeline was not read."
+    ),
+    gettext_noop("Check that WHMCS answers GetInvoices correctly (ordered by due date); then sync again."),
 )
 
 _PARAM = re.compile(r"%\((\w+)\)([sd])|%%")

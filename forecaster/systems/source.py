@@ -41,7 +41,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar, Protocol
 from zoneinfo import ZoneInfo
 
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from forecaster.lib.display import count_text
 from forecaster.systems import errors
@@ -60,10 +60,19 @@ class BadRecord(ValueError):
 
 
 class FormatChanged(ValueError):
-    """A required field is missing from every record of a page."""
+    """A required field is missing from every record of a page.
 
-    def __init__(self, field: str) -> None:
-        super().__init__(f"WHMCS response format changed: no invoice has the field '{field}'")
+    ``str()`` is the English text a sync run stores (a page shows it translated): ``text``, a
+    msgid marked with ``gettext_noop`` and filled in with ``%(field)s``; a type may pass its own
+    wording, the default speaks of the accounting system.
+    """
+
+    TEXT = gettext_noop(
+        "The accounting system's response format changed: no invoice has the field '%(field)s'."
+    )
+
+    def __init__(self, field: str, text: str = TEXT) -> None:
+        super().__init__(text % {"field": field})
         self.field = field
 
 

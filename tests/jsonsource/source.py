@@ -5,9 +5,11 @@
               {"id": 8, ..., "kind": "deposit"}, {"id": 9, ..., "status": "Refunded"}],
  "transactions": [{"id": 1, "invoice": 9, "date": "2024-03-05", "out": "12.30"}]}
 
-An invoice's ``kind`` (``sale`` unless given) and the transactions are what the sync's ledger
-reads through the seam (``tells_invoice_kinds``, ``lists_transactions``, ``returned_statuses``);
-:class:`PaidOnlyJsonSource` offers none of it, as a source that cannot tell them.
+A page none of whose invoices has ``net`` is a changed format (:class:`FormatChanged`, in the
+seam's own words). An invoice's ``kind`` (``sale`` unless given) and the transactions are what
+the sync's ledger reads through the seam (``tells_invoice_kinds``, ``lists_transactions``,
+``returned_statuses``); :class:`PaidOnlyJsonSource` offers none of it, as a source that cannot
+tell them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from forecaster.systems.source import (
     SALE,
     BadRecord,
     ConnectionResult,
+    FormatChanged,
     InvoiceDetails,
     InvoiceRecord,
     InvoiceSource,
@@ -92,6 +95,13 @@ class JsonFileSource(InvoiceSource):
             )
         except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
             raise BadRecord(self.invoice_id(raw), f"unreadable ({type(exc).__name__})") from None
+
+    def parse_page(
+        self, raws: list, tz: ZoneInfo | None = None
+    ) -> tuple[list[InvoiceRecord], list[BadRecord]]:
+        if raws and not any(isinstance(r, dict) and "net" in r for r in raws):
+            raise FormatChanged("net")
+        return super().parse_page(raws, tz)
 
     def invoice_id(self, raw: object) -> int | None:
         value = raw.get("id") if isinstance(raw, dict) else None

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import translation
 
@@ -191,3 +192,44 @@ def test_a_json_source_changing_during_a_full_sync_is_named_as_the_accounting_sy
     with translation.override("en"):
         polish = admin_client.get(reverse("sync:history"), HTTP_ACCEPT_LANGUAGE="pl").content.decode()
     assert "Dane w systemie księgowym zmieniły się podczas odczytu" in polish
+
+
+def test_a_json_file_changing_shape_fails_the_sync_in_words_of_the_accounting_system(
+    json_type, tmp_path, admin_client
+):
+    path = tmp_path / "invoices.json"
+    renamed = [{"amount" if k == "net" else k: v for k, v in invoice(i, "1.00").items()} for i in (1, 2)]
+    write(path, *renamed)  # "net" is now "amount" on every invoice
+    system = AccountingSystem.objects.create(
+        kind=json_type.key, name="Files", url=str(path), identifier="-", exchange_rate=Decimal("1")
+    )
+
+    err = io.StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("sync", str(system.pk), "--full", stderr=err)
+    said = "The accounting system's response format changed: no invoice has the field 'net'."
+    assert said in str(failed.value) and "WHMCS" not in str(failed.value) + err.getvalue()
+    run = SyncRun.objects.get()
+    assert run.status == SyncRun.Status.FAILED and run.error_class == "ResponseFormatChanged"
+    page = admin_client.get(reverse("sync:history")).content.decode()
+    assert said.replace("'", "&#x27;") in page and "WHMCS response" not in page  # the menu has WHMCS help
+    with translation.override("en"):
+        polish = admin_client.get(reverse("sync:history"), HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+    assert "Format odpowiedzi systemu księgowego zmienił się" in polish and "WHMCS response" not in polish
+
+
+def test_sync_history_written_in_older_wordings_still_reads_in_polish(json_type, tmp_path, admin_client):
+    system = AccountingSystem.objects.create(
+        kind=json_type.key, name="Files", url=str(tmp_path), identifier="-"
+    )
+    for message in (
+        "WHMCS response format changed: no invoice has the field 'total'",
+        "WHMCS kept sending unpaid invoices due ahead without reaching an end; the pipeline was not read.",
+    ):
+        SyncRun.objects.create(
+            system=system, mode="full", trigger="cli", status=SyncRun.Status.FAILED, error_message=message
+        )
+    with translation.override("en"):
+        polish = admin_client.get(reverse("sync:history"), HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+    assert "Format odpowiedzi WHMCS zmienił się" in polish
+    assert "WHMCS wciąż przysyłał nieopłacone faktury" in polish

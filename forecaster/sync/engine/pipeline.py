@@ -105,11 +105,12 @@ class Pipeline:
                 offset += len(dues) - tied
         raise SyncFailed(
             gettext_noop(
-                "WHMCS kept sending unpaid invoices due ahead without reaching an end; the pipeline "
-                "was not read."
+                "The accounting system kept sending unpaid invoices due ahead without reaching an end; "
+                "the pipeline was not read."
             ),
             gettext_noop(
-                "Check that WHMCS answers GetInvoices correctly (ordered by due date); then sync again."
+                "Check that the accounting system lists its unpaid invoices correctly (ordered by due "
+                "date); then sync again."
             ),
         )
 

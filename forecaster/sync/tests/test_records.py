@@ -135,7 +135,7 @@ def test_page_keeps_good_records_and_reports_bad_ones():
 
 def test_a_field_missing_on_every_record_is_a_format_change():
     records = [{k: v for k, v in raw(id=i).items() if k != "total"} for i in (1, 2)]
-    with pytest.raises(FormatChanged, match="WHMCS response format changed"):
+    with pytest.raises(FormatChanged, match="no invoice has the field 'total'"):
         parse_page(records)
 
 
