@@ -3,7 +3,8 @@
     python -m bench.bare_fetch --url URL --identifier ID --secret SECRET --step 100
 
 Pages ``status=Paid`` ordered by id, ``step`` invoices per request, with one keep-alive httpx
-client, exactly as a sequential importer must, and parses each answer as JSON (amounts as
+client, exactly as a sequential importer must, and decodes each answer with the sync's own
+decoder (:func:`forecaster.systems.whmcs.decoding.decode`: the kept fields only, amounts as
 ``Decimal``). No validation, no database. Prints one JSON line:
 ``{"seconds": …, "requests": …, "invoices": …}``. No sequential importer can beat this time
 against the same server, so a sync's time divided by it is its overhead factor.
@@ -15,9 +16,10 @@ import argparse
 import json
 import sys
 import time
-from decimal import Decimal
 
 import httpx
+
+from forecaster.systems.whmcs.decoding import decode
 
 
 def bare_fetch(url: str, identifier: str, secret: str, step: int) -> dict:
@@ -34,7 +36,9 @@ def bare_fetch(url: str, identifier: str, secret: str, step: int) -> dict:
             })  # fmt: skip
             requests += 1
             response.raise_for_status()
-            body = json.loads(response.content, parse_float=Decimal)
+            body = decode(response.content, invoices=True)
+            if not isinstance(body, dict):
+                raise SystemExit(f"not a WHMCS answer: {response.content[:80]!r}")
             page = body.get("invoices") or {}
             rows = page.get("invoice", []) if isinstance(page, dict) else []
             invoices += len(rows)

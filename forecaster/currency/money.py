@@ -9,8 +9,7 @@
 :class:`~forecaster.currency.rates.RateBook`), its net = subtotal × rate and its tax =
 (tax + tax2) × rate, each rounded half-up to the cent on its own. Sums are sums of those
 rounded amounts, so every total adds up to its rows. Revenue (sync, re-conversion, test
-builders) and costs use :func:`base_amounts`; the sync engine's raw-SQL fast path uses
-:func:`base_amounts_text`, the same rule on the text WHMCS sent.
+builders) and costs use :func:`base_amounts`.
 """
 
 from __future__ import annotations
@@ -45,21 +44,3 @@ def base_amounts(rate: Decimal, net: Decimal, tax: Decimal, tax2: Decimal = ZERO
     (Decimal('0.50'), Decimal('4.00'))
     """
     return convert(net, rate), convert(tax + tax2, rate)
-
-
-def base_amounts_text(rate: Decimal, net: str, tax: str, tax2: str) -> tuple[str, str]:
-    """:func:`base_amounts` on two-decimal amounts as text, answered as text (the sync
-    engine's fast path writes text straight into SQLite).
-
-    At rate 1 the rule gives each two-decimal amount back unchanged, so the text is reused
-    without building a ``Decimal`` (the common case: invoices in the base currency).
-
-    >>> base_amounts_text(Decimal("1.000000"), "10.00", "2.30", "0.00")
-    ('10.00', '2.30')
-    """
-    if rate == 1:
-        if tax2 == "0.00" and tax != "-0.00":
-            return net, tax
-        return net, str(Decimal(tax) + Decimal(tax2))
-    net_base, tax_base = base_amounts(rate, Decimal(net), Decimal(tax), Decimal(tax2))
-    return str(net_base), str(tax_base)

@@ -195,8 +195,6 @@ class InvoiceSource(ABC):
 
     Capability flags (class attributes) tell the engine what more a source offers:
 
-    - ``plain_text_rows``: :meth:`plain_paid_fields` gives a Paid record's fields as text
-      without building ``Decimal`` values (the full sync's fast path on SQLite);
     - ``reads_pipeline``: ``get_invoices(status="Unpaid", orderby="duedate", order="desc")``
       pages the unpaid invoices by due date, newest first, and :meth:`unpaid_record` reads
       them (a sync then keeps the pipeline of unpaid invoices due ahead);
@@ -210,7 +208,6 @@ class InvoiceSource(ABC):
       asks which are allowed. Empty: every feature the flags offer is allowed.
     """
 
-    plain_text_rows: ClassVar[bool] = False
     reads_pipeline: ClassVar[bool] = False
     tells_invoice_kinds: ClassVar[bool] = False
     lists_transactions: ClassVar[bool] = False
@@ -265,11 +262,6 @@ class InvoiceSource(ABC):
             except BadRecord as exc:
                 bad.append(exc)
         return good, bad
-
-    def plain_paid_fields(self, raw: dict, tz: ZoneInfo | None = None) -> tuple | None:
-        """With ``plain_text_rows``: a Paid record's fields as text (see the WHMCS source), or
-        ``None`` when it needs :meth:`parse_invoice`. Without: always ``None``."""
-        return None
 
     def unpaid_record(self, raw: object, tz: ZoneInfo | None = None) -> tuple[UnpaidRecord, bool]:
         """With ``reads_pipeline``: a row of that paging with its due date, and whether it is

@@ -16,7 +16,6 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -61,14 +60,12 @@ class Engine(FullSync, CheapSync, Switching, Staging, Fetching, Pipeline):
         self.rates = RateBook(system)
         self.tz = ZoneInfo(settings.TIME_ZONE)
         self.totals: set[int] = set()
-        # Database adapters, and the text fast path: it writes values as SQLite's Decimal/date
-        # adapters would print them; other databases get typed values.
+        # Database adapters; on SQLite the stage rows go through the driver's own cursor.
         self._adapt_date = connection.ops.adapt_datefield_value
         self._adapt_datetime = connection.ops.adapt_datetimefield_value
         self._plain_text = connection.vendor == "sqlite"
         # PostgreSQL: new stage rows through COPY (psycopg's copy API).
         self._copy = connection.vendor == "postgresql"
-        self._rate_text: dict[str, tuple[str, Decimal]] = {}
         self._stage_sql_cache: dict[int, str] = {}
         self._batch = stage_rows_per_statement()
         self._resumed = False  # set by prepare_full when it continues an interrupted stage

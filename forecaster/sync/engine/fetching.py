@@ -55,11 +55,9 @@ class Fetching:
     tz: Any
     run: Any
     totals: set[int]
-    _plain_text: bool
     _pool: ThreadPoolExecutor | None
     _ahead: deque[tuple[tuple, Future]]
-    # From staging.Staging: a record (or the fast path's text fields) as stage parameters.
-    _plain_stage_values: Any
+    # From staging.Staging: a record as stage parameters.
     _stage_values: Any
 
     def _request(self, start: int, limit: int, order: str = "asc") -> Any:
@@ -120,18 +118,12 @@ class Fetching:
         """Like ``_parse``, straight into stage rows: the per-row cost of a full sync."""
         stage = self.run.stage
         source = self.client
-        plain = source.plain_paid_fields if self._plain_text and source.plain_text_rows else None
         parse_invoice, invoice_id = source.parse_invoice, source.invoice_id
         tz = self.tz
         ids: list[int | None] = []
         rows: dict[int, tuple] = {}
         bad: list[BadRecord] = []
         for item in raw.records:
-            fields = plain(item, tz) if plain is not None else None
-            if fields is not None:
-                ids.append(fields[0])
-                rows[fields[0]] = self._plain_stage_values(stage, fields)
-                continue
             # Only a valid id positions the pages (2**63 would not fit the checkpoint).
             ids.append(invoice_id(item))
             try:

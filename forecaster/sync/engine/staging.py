@@ -12,15 +12,13 @@ from __future__ import annotations
 import contextlib
 import math
 import sqlite3
-from datetime import date
-from decimal import Decimal
 from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from forecaster.currency.money import base_amounts, base_amounts_text
+from forecaster.currency.money import base_amounts
 from forecaster.sync.engine.errors import ClaimLost
 from forecaster.sync.models import PAID, QuarantinedRecord, StagedInvoice, SyncRun
 from forecaster.systems.source import BadRecord, InvoiceRecord
@@ -79,7 +77,6 @@ class Staging:
     size: int
     _plain_text: bool
     _copy: bool
-    _rate_text: dict[str, tuple[str, Decimal]]
     _stage_sql_cache: dict[int, str]
     _batch: int
     _adapt_date: Any
@@ -108,27 +105,6 @@ class Staging:
             "net_base": net,
             "tax_base": tax,
         }
-
-    def _plain_stage_values(self, stage: int, fields: tuple) -> tuple:
-        """Stage parameters from ``plain_paid_fields`` text: the same values, as text,
-        that ``_stage_values`` gives the driver for the same invoice (SQLite only)."""
-        (whmcs_id, number, day, paid, subtotal, tax, tax2, credit, total, taxrate, taxrate2, currency) = (
-            fields
-        )
-        rate = self._rate_text.get(currency)
-        if rate is None:
-            rate = self._rate_as_text(currency, day)
-        text, value = rate
-        net, tax_base = base_amounts_text(value, subtotal, tax, tax2)
-        return (stage, whmcs_id, number, day, paid, PAID, subtotal, tax, tax2, credit, total, taxrate,
-                taxrate2, currency, text, net, tax_base)  # fmt: skip
-
-    def _rate_as_text(self, currency: str, day: str) -> tuple[str, Decimal]:
-        value = self.rates.rate(currency, date.fromisoformat(day))
-        rate = (str(value), value)
-        if self.rates.choice(currency).kind != "ecb":  # ECB rates change by the day
-            self._rate_text[currency] = rate
-        return rate
 
     def _stage_values(self, stage: int, rec: InvoiceRecord) -> tuple:
         """One staged row as database parameters, adapted exactly as the ORM would.

@@ -13,7 +13,7 @@ are classified into :mod:`forecaster.systems.errors`; transient ones are retried
 
 from __future__ import annotations
 
-import json
+import codecs
 import logging
 import random
 import re
@@ -36,7 +36,7 @@ from forecaster.lib.display import count_text
 from forecaster.systems import errors
 from forecaster.systems.source import ConnectionResult as SourceConnectionResult
 from forecaster.systems.source import InvoiceDetails, InvoiceSource, Transaction
-from forecaster.systems.whmcs import billing
+from forecaster.systems.whmcs import billing, decoding
 from forecaster.systems.whmcs import records as whmcs_records
 
 if TYPE_CHECKING:
@@ -133,7 +133,6 @@ class WhmcsClient(InvoiceSource):
     :mod:`forecaster.systems.whmcs.records`.
     """
 
-    plain_text_rows = True
     reads_pipeline = True
     # The ledger's features (forecaster/systems/whmcs/billing.py), each behind its API action.
     tells_invoice_kinds = True
@@ -435,7 +434,6 @@ class WhmcsClient(InvoiceSource):
     parse_invoice = staticmethod(whmcs_records.parse_record)  # type: ignore[assignment]
     invoice_id = staticmethod(whmcs_records.record_id)  # type: ignore[assignment]
     parse_page = staticmethod(whmcs_records.parse_page)  # type: ignore[assignment]
-    plain_paid_fields = staticmethod(whmcs_records.plain_paid_fields)  # type: ignore[assignment]
     unpaid_record = staticmethod(whmcs_records.unpaid_record)  # type: ignore[assignment]
 
     def test_connection(self) -> ConnectionResult:
@@ -524,16 +522,17 @@ class WhmcsClient(InvoiceSource):
         except http.OutboundError as exc:
             raise _transport_error(exc).masked(*self._credentials()) from None
         try:
-            return self._classify(response)
+            return self._classify(response, invoices=params.get("action") == "GetInvoices")
         except errors.RemoteError as exc:
             # Whatever the server's words put in a message (an echoed secret in "Invalid IP …",
             # a redirect Location holding the identifier) is masked before anyone stores or
             # shows it: sync history, the system's last result, the API, Test connection.
             raise exc.masked(*self._credentials()) from exc.__cause__
 
-    def _decode(self, response: httpx.Response) -> object:
-        """The answer's data, from JSON or (for an old or failing WHMCS) XML."""
-        status, content = response.status_code, response.content
+    def _decode(self, response: httpx.Response, invoices: bool = False) -> object:
+        """The answer's data, from JSON (GetInvoices records with only the fields kept) or (for
+        an old or failing WHMCS) XML."""
+        status, content = response.status_code, response.content.removeprefix(codecs.BOM_UTF8)
         ctype = response.headers.get("content-type", "").lower()
         head = content[:512].lstrip()
         looks_json = head.startswith(b"{") or head.startswith(b"[")
@@ -546,22 +545,22 @@ class WhmcsClient(InvoiceSource):
         if not ("json" in ctype or looks_json):
             raise _non_json_error(response, head, ctype, self._credentials())
         try:
-            return json.loads(content, parse_float=Decimal)
-        except (ValueError, UnicodeDecodeError):
+            return decoding.decode(content, invoices=invoices)
+        except decoding.DecodeError:
             if status >= 500 or status == 429:
                 raise _server_error(response) from None
             raise errors.BadResponse(
                 gettext("WHMCS sent an incomplete or invalid JSON answer (truncated?).")
             ) from None
 
-    def _classify(self, response: httpx.Response) -> dict:
+    def _classify(self, response: httpx.Response, invoices: bool = False) -> dict:
         status = response.status_code
         if 300 <= status < 400:
             raise _redirect_error(
                 self.url, errors.mask_text(response.headers.get("location", ""), *self._credentials())
             )
 
-        data = self._decode(response)
+        data = self._decode(response, invoices)
         if not isinstance(data, dict):
             raise errors.ResponseFormatChanged()
 
@@ -706,7 +705,9 @@ def _page(data: dict, limitstart: int) -> InvoicePage:
         raise errors.ResponseFormatChanged(
             gettext("WHMCS response format changed: the invoices in the answer cannot be read.")
         )
-    return InvoicePage(total=total, start=start, returned=returned, records=records)
+    return InvoicePage(
+        total=total, start=start, returned=returned, records=whmcs_records.whitelisted(records)
+    )
 
 
 def _transport_error(exc: http.OutboundError) -> errors.RemoteError:

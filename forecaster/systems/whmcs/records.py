@@ -10,8 +10,10 @@
 
 This is a *whitelist*: only the fields of :class:`InvoiceRecord` are read, so anything else
 WHMCS sends (client names, company, e-mail, notes, user id, payment method) is never stored
-(product S5, reliability P1/P2). Numbers may arrive as ints, strings or ``Decimal`` (JSON is
-parsed with ``parse_float=Decimal``); older WHMCS versions send every field as a string.
+(product S5, reliability P1/P2); the decoder already drops every other field
+(:mod:`~forecaster.systems.whmcs.decoding`, :data:`FIELDS`). Numbers may arrive as ints,
+strings or ``Decimal`` (a JSON fraction is decoded as ``Decimal``); older WHMCS versions send
+every field as a string.
 
 A record that cannot be read raises :class:`BadRecord`; the sync quarantines it (id + reason,
 no content) and goes on. :func:`parse_page` raises :class:`FormatChanged` when a required field
@@ -29,6 +31,7 @@ from forecaster.lib.money import parse_amount
 from forecaster.systems.source import BadRecord, FormatChanged, InvoiceRecord, UnpaidRecord
 
 __all__ = [
+    "FIELDS",
     "BadRecord",
     "FormatChanged",
     "InvoiceRecord",
@@ -36,7 +39,13 @@ __all__ = [
     "parse_invoice",
     "parse_page",
     "record_id",
+    "whitelisted",
 ]
+
+# Every field of a GetInvoices record that is read; the decoder keeps these and drops the rest.
+FIELDS = ("id", "invoicenum", "date", "duedate", "datepaid", "status", "subtotal", "tax", "tax2", "credit",
+          "total", "taxrate", "taxrate2", "currencycode")  # fmt: skip
+_FIELD_SET = frozenset(FIELDS)
 
 # Fields a record cannot be read without. The rest default when absent (older versions).
 REQUIRED = ("id", "date", "status", "subtotal", "total")
@@ -171,6 +180,19 @@ def unpaid_record(raw: object, tz: ZoneInfo | None = None) -> tuple[UnpaidRecord
     return rec, str(status).strip().lower() == "unpaid"
 
 
+def whitelisted(records: list[dict]) -> list[dict]:
+    """``records`` without the fields that are never read (a record holding only read fields
+    is kept as it is).
+
+        >>> whitelisted([{"id": 7, "firstname": "never kept"}])
+        [{'id': 7}]
+    """
+    return [
+        raw if raw.keys() <= _FIELD_SET else {k: v for k, v in raw.items() if k in _FIELD_SET}
+        for raw in records
+    ]
+
+
 def parse_page(raws: list[dict], tz: ZoneInfo | None = None) -> tuple[list[InvoiceRecord], list[BadRecord]]:
     """Parse a page of records: ``(good records, bad ones)``; :class:`FormatChanged` if a required
     field is missing from every record of a non-empty page."""
@@ -190,77 +212,6 @@ def parse_page(raws: list[dict], tz: ZoneInfo | None = None) -> tuple[list[Invoi
             if not any(isinstance(r, dict) and field in r for r in raws):
                 raise FormatChanged(field)
     return good, bad
-
-
-# --- the fast path of a full sync ----------------------------------------------------------------
-
-_CENTS = rf"-?(?:0|[1-9][0-9]{{0,{AMOUNT_DIGITS - 1}}})\.[0-9]{{2}}"  # within AMOUNT_LIMIT, no leading zero
-_MILLS = rf"-?(?:0|[1-9][0-9]{{0,{_RATE_DIGITS - 1}}})\.[0-9]{{3}}"  # within DecimalField(10, 3)
-_DAY = r"(?:19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}"  # years FIRST_YEAR to LAST_YEAR
-# date|datepaid|currency|subtotal|tax|tax2|credit|total|taxrate|taxrate2 in one match: this
-# runs once per invoice, and one match of the joined text is far cheaper than ten.
-_PLAIN = re.compile(
-    rf"{_DAY}\|{_DAY} [0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}\|[A-Z0-9]{{0,8}}\|(?:{_CENTS}\|){{5}}"
-    rf"{_MILLS}\|{_MILLS}"
-).fullmatch
-
-
-def plain_paid_fields(raw: dict, tz: ZoneInfo | None = None) -> tuple | None:
-    """A Paid invoice in WHMCS's usual shape as text, or ``None`` when it needs :func:`parse_invoice`.
-
-    Returns ``(whmcs_id, number, date, date_paid, subtotal, tax, tax2, credit, total, taxrate,
-    taxrate2, currency)``: the id an ``int``, every other field the exact text ``str()`` gives
-    of the value :func:`parse_invoice` reads (``date_paid`` converted to naive UTC, or
-    ``None``). It accepts only what ``parse_invoice`` accepts with the same result — canonical
-    amounts like ``"15.95"``, rates like ``"23.000"``, ``YYYY-MM-DD`` dates, status exactly
-    ``Paid`` — and answers ``None`` for anything else (another status, ints, missing or
-    unusual fields, bad values), so the caller falls back to the general path, which also
-    gives the reason a record is bad. No ``Decimal`` is built: a full sync stores most of
-    these fields as they came, and building then printing them again was most of its cost.
-
-        >>> plain_paid_fields({"id": 7, "invoicenum": "FV/1", "date": "2024-01-05",
-        ...     "datepaid": "2024-01-06 10:00:00", "status": "Paid", "subtotal": "10.00",
-        ...     "tax": "2.30", "tax2": "0.00", "credit": "0.00", "total": "12.30",
-        ...     "taxrate": "23.000", "taxrate2": "0.000", "currencycode": "PLN"})[:6]
-        (7, 'FV/1', '2024-01-05', '2024-01-06 10:00:00', '10.00', '2.30')
-    """
-    get = raw.get
-    whmcs_id = get("id")
-    number = get("invoicenum")
-    if (
-        whmcs_id.__class__ is not int
-        or not 0 < whmcs_id < 2**63
-        or get("status") != "Paid"
-        or number.__class__ is not str
-        or len(number) > 100
-        or number != number.strip()
-    ):
-        return None
-    day, paid, currency, *numbers = fields = (
-        get("date"),
-        get("datepaid"),
-        get("currencycode"),
-        get("subtotal"),
-        get("tax"),
-        get("tax2"),
-        get("credit"),
-        get("total"),
-        get("taxrate"),
-        get("taxrate2"),
-    )
-    try:
-        if not _PLAIN("|".join(fields)):  # join() refuses anything but str
-            return None
-        date.fromisoformat(day)  # a real calendar day
-        if paid == "0000-00-00 00:00:00":
-            paid = None
-        else:
-            moment = datetime.fromisoformat(paid)  # a real moment
-            if tz is not None and tz is not _UTC and getattr(tz, "key", None) != "UTC":
-                paid = str(moment.replace(tzinfo=tz).astimezone(_UTC).replace(tzinfo=None))
-    except (TypeError, ValueError):
-        return None
-    return (whmcs_id, number, day, paid, *numbers, currency)
 
 
 # --- field readers: each raises ValueError with a reason that quotes no client data ----------
