@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from forecaster.lib.money import parse_amount
 from forecaster.systems.source import BadRecord, FormatChanged, InvoiceRecord, UnpaidRecord
+from forecaster.systems.whmcs.decoding import FIELDS
 
 __all__ = [
     "FIELDS",
@@ -42,9 +43,6 @@ __all__ = [
     "whitelisted",
 ]
 
-# Every field of a GetInvoices record that is read; the decoder keeps these and drops the rest.
-FIELDS = ("id", "invoicenum", "date", "duedate", "datepaid", "status", "subtotal", "tax", "tax2", "credit",
-          "total", "taxrate", "taxrate2", "currencycode")  # fmt: skip
 _FIELD_SET = frozenset(FIELDS)
 
 # Fields a record cannot be read without. The rest default when absent (older versions).

@@ -3,6 +3,9 @@ unreadable record quarantined without losing its page (through the client, as a 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from decimal import Decimal
 
 import httpx
@@ -89,6 +92,18 @@ def test_fields_never_read_are_not_kept(rows):
 
 def test_the_decoder_declares_exactly_the_fields_the_parser_reads():
     assert tuple(decoding._Invoice.__struct_fields__) == FIELDS
+
+
+def test_the_bare_fetch_benchmark_decodes_without_django_settings():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.bare_fetch", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-500:]
 
 
 @pytest.mark.parametrize("content_type", ["application/json", "text/html; charset=utf-8"])
