@@ -35,8 +35,9 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.dispatch import receiver
 
 from forecaster.currency.rates import RateBook, convert_invoice
 from forecaster.lib.money import ZERO, split_refund
@@ -47,6 +48,7 @@ from forecaster.sync.models import (
     InvoiceKind,
     Refund,
     ReturnedInvoice,
+    UntaxedPaidCount,
 )
 from forecaster.sync.signals import invoices_changed
 from forecaster.systems import errors
@@ -364,25 +366,59 @@ def reconvert(system: AccountingSystem, book: RateBook) -> int:
     return changed
 
 
+def _missing(
+    system: AccountingSystem, synced: bool = True
+) -> tuple[type[InvoiceSource] | None, frozenset[str]]:
+    """The system's source (its type's class) and the features it cannot use (nothing when its
+    permissions were never checked, nor, with ``synced``, before its first full sync ends)."""
+    try:
+        source = system.type.source
+    except KeyError:  # a type no longer installed
+        return None, frozenset()
+    if source is None or (synced and not system.last_full_sync_at):
+        return source, frozenset()
+    allowed = allowed_features(system, source)
+    if allowed is None:
+        return source, frozenset()
+    return source, frozenset(FEATURES) - allowed
+
+
+def _count_untaxed_paid(system_id: int) -> int:
+    """Count the system's paid invoices without tax and keep the figure."""
+    count = Invoice.objects.filter(system_id=system_id, status=PAID, tax=0, tax2=0, total__gt=0).count()
+    try:
+        with transaction.atomic():
+            UntaxedPaidCount.objects.update_or_create(system_id=system_id, defaults={"count": count})
+    except IntegrityError:  # another request kept the same figure at the same moment
+        pass
+    return count
+
+
+def untaxed_paid(system_id: int) -> int:
+    """How many paid invoices without tax the system holds: the kept figure, else counted once."""
+    kept = UntaxedPaidCount.objects.filter(system_id=system_id).values_list("count", flat=True).first()
+    return _count_untaxed_paid(system_id) if kept is None else kept
+
+
+@receiver(invoices_changed, dispatch_uid="sync-recount-untaxed-paid")
+def _recount_untaxed_paid(sender: object, system_id: int, **kwargs: Any) -> None:
+    """In the transaction that changed the held invoices: count again while the system's revenue
+    note shows the figure, otherwise forget it (counted when first asked)."""
+    system = AccountingSystem.objects.filter(pk=system_id).first()
+    if system is not None and INVOICE_DETAILS in _missing(system, synced=False)[1]:
+        _count_untaxed_paid(system_id)
+    else:
+        UntaxedPaidCount.objects.filter(system_id=system_id).delete()
+
+
 def blind_spot(system: AccountingSystem) -> str:
     """What the revenue of ``system`` cannot tell apart with what its source offers and its
     account allows, said plainly in the source's words (with the permission that fixes it,
     where one does); ``""`` when nothing (or before the first full sync)."""
-    try:
-        source = system.type.source
-    except KeyError:  # a type no longer installed
+    source, missing = _missing(system)
+    if source is None or not missing:
         return ""
-    if source is None or not system.last_full_sync_at:
-        return ""
-    allowed = allowed_features(system, source)
-    if allowed is None:
-        return ""
-    missing = frozenset(FEATURES) - allowed
-    if not missing:
-        return ""
-    candidates = 0
-    if INVOICE_DETAILS in missing:
-        candidates = Invoice.objects.filter(system=system, status=PAID, tax=0, tax2=0, total__gt=0).count()
+    candidates = untaxed_paid(system.pk) if INVOICE_DETAILS in missing else 0
     return source.revenue_gap(system.name, missing, candidates)
 
 

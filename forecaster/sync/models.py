@@ -289,3 +289,19 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system_id}:{self.whmcs_id} −{self.amount} on {self.day}"
+
+
+class UntaxedPaidCount(models.Model):
+    """How many paid invoices without tax a system holds: any of them may be a deposit or a mass
+    payment where its source cannot tell (the revenue notes say how many). Counted again in the
+    transaction of every change to the system's held invoices that needs it (``invoices_changed``),
+    so the pages that show the note do not count a million invoices per request; no row means
+    "count it when first asked"."""
+
+    system = models.OneToOneField(
+        AccountingSystem, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    count = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.system_id}: {self.count}"
