@@ -58,6 +58,8 @@ def _answer(server: SandboxServer, words: list[str]) -> str:
     verb, rest = words[0], words[1:]
     if verb == "count":
         return str(server.requests.count)
+    if verb == "count-unpaid":  # of the counted requests, those that read the unpaid pipeline
+        return str(server.requests.count_status("Unpaid"))
     if verb == "reset-count":
         server.requests.clear()
         return "ok"

@@ -32,6 +32,7 @@ def test_bench_scripts_write_every_figure(tmp_path):
         "## The sandbox itself",
     ):
         assert heading in text
+    assert "of which the unpaid pipeline" in text
     for figure in ("report_month_all", "page_systems_list", "page_revenue_report", "Ratio to floor"):
         assert figure in text
     assert "nan" not in text.lower()
