@@ -28,7 +28,7 @@ from forecaster.sync.engine.fetching import MAX_PARALLEL, Fetching
 from forecaster.sync.engine.full import FullSync
 from forecaster.sync.engine.heartbeat import Heartbeat
 from forecaster.sync.engine.pipeline import Pipeline
-from forecaster.sync.engine.staging import Staging, stage_rows_per_statement
+from forecaster.sync.engine.staging import Staging, column_adapters, stage_rows_per_statement
 from forecaster.sync.engine.switch import Switching
 from forecaster.sync.models import SyncRun
 from forecaster.systems.models import AccountingSystem
@@ -61,8 +61,7 @@ class Engine(FullSync, CheapSync, Switching, Staging, Fetching, Pipeline):
         self.tz = ZoneInfo(settings.TIME_ZONE)
         self.totals: set[int] = set()
         # Database adapters; on SQLite the stage rows go through the driver's own cursor.
-        self._adapt_date = connection.ops.adapt_datefield_value
-        self._adapt_datetime = connection.ops.adapt_datetimefield_value
+        self._adapt_date, self._adapt_datetime = column_adapters()
         self._plain_text = connection.vendor == "sqlite"
         # PostgreSQL: new stage rows through COPY (psycopg's copy API).
         self._copy = connection.vendor == "postgresql"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -240,3 +242,27 @@ def test_one_active_run_per_system(system, sb):
     SyncRun.objects.create(system=system, mode="full", trigger="user", status="running")
     with pytest.raises(engine.AlreadyRunning, match="already running"):
         run_sync(system, "incremental", "cli")
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Warsaw"])
+def test_a_synced_moment_is_stored_exactly_as_the_orm_stores_it(system, sb, settings, zone):
+    # The staged rows go in through plain SQL; their dates and dates paid must be the very
+    # values the ORM writes for the same moments (WHMCS's wall time in the server's zone).
+    settings.TIME_ZONE = zone
+    run = run_sync(system, "full", "cli")
+    assert run.status == "succeeded", run.error_message
+    table = connection.ops.quote_name(Invoice._meta.db_table)
+
+    def stored(pk):
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT date, date_paid FROM {table} WHERE id = %s", [pk])
+            return cur.fetchone()
+
+    expected = sb.paid_invoices()
+    held = Invoice.objects.filter(system=system, date_paid__isnull=False).values_list("pk", "whmcs_id")
+    assert held
+    for pk, whmcs_id in held:
+        synced = stored(pk)
+        paid = expected[whmcs_id]["datepaid"].replace(tzinfo=ZoneInfo(zone))
+        Invoice.objects.filter(pk=pk).update(date=expected[whmcs_id]["date"], date_paid=paid)
+        assert stored(pk) == synced

@@ -23,6 +23,7 @@ is missing from *every* record of a page: that is a changed API, not a bad recor
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -76,6 +77,22 @@ _UTC = ZoneInfo("UTC")
 # else (ints, Decimals, spaces, other scales, junk) takes the general path.
 _PLAIN_AMOUNT = re.compile(rf"-?[0-9]{{1,{AMOUNT_DIGITS}}}\.[0-9]{{2}}").fullmatch
 _PLAIN_RATE = re.compile(rf"-?[0-9]{{1,{_RATE_DIGITS}}}\.[0-9]{{3}}").fullmatch
+# The plain texts already read, and their values (invoices repeat the same few prices, taxes
+# and rates): a text of a plain shape gives the same exact Decimal every time, so it is read
+# once. Bounded: emptied when full.
+_AMOUNTS: dict[str, Decimal] = {}
+_RATES: dict[str, Decimal] = {}
+_REMEMBERED = 4096
+
+
+def _plain(text: str, known: dict[str, Decimal], shape: Callable[[str], object]) -> Decimal | None:
+    """``Decimal(text)`` when ``text`` has the plain ``shape`` (remembered in ``known``)."""
+    value = known.get(text)
+    if value is None and shape(text):
+        if len(known) >= _REMEMBERED:
+            known.clear()
+        value = known[text] = Decimal(text)
+    return value
 
 
 def parse_invoice(raw: dict, tz: ZoneInfo | None = None) -> InvoiceRecord:
@@ -230,8 +247,8 @@ def _id(value: object) -> int:
 
 
 def _amount(value: object, name: str) -> Decimal:
-    if value.__class__ is str and _PLAIN_AMOUNT(value):
-        return Decimal(value)
+    if value.__class__ is str and (plain := _plain(value, _AMOUNTS, _PLAIN_AMOUNT)) is not None:  # type: ignore[arg-type]
+        return plain
     if value is None:
         raise ValueError(f"{name} is missing")
     if isinstance(value, str) and not value.strip():
@@ -249,8 +266,8 @@ def _amount(value: object, name: str) -> Decimal:
 
 
 def _rate(value: object, name: str) -> Decimal:
-    if value.__class__ is str and _PLAIN_RATE(value):
-        return Decimal(value)
+    if value.__class__ is str and (plain := _plain(value, _RATES, _PLAIN_RATE)) is not None:  # type: ignore[arg-type]
+        return plain
     if value is None or (isinstance(value, str) and not value.strip()):
         return Decimal("0.000")
     try:
@@ -294,9 +311,13 @@ def _datetime(value: object, tz: ZoneInfo | None) -> datetime | None:
         raise ValueError("datepaid is not a date")
     if len(value) == 19 and value[10] == " ":  # "YYYY-MM-DD HH:MM:SS", WHMCS's own shape
         try:
-            return _plausible(datetime.fromisoformat(value), "datepaid").replace(tzinfo=tz or _UTC)
+            p = datetime.fromisoformat(value)
+            _plausible(p, "datepaid")
         except ValueError:
             pass  # the general path gives the reason
+        else:
+            # p.replace(tzinfo=...), built directly: replace() cost more than the parsing.
+            return datetime(p.year, p.month, p.day, p.hour, p.minute, p.second, p.microsecond, tz or _UTC)
     text = value.strip()
     try:
         parsed = datetime.fromisoformat(text if len(text) > 10 else text + " 00:00:00")
