@@ -400,15 +400,20 @@ def untaxed_paid(system_id: int) -> int:
     return _count_untaxed_paid(system_id) if kept is None else kept
 
 
-@receiver(invoices_changed, dispatch_uid="sync-recount-untaxed-paid")
-def _recount_untaxed_paid(sender: object, system_id: int, **kwargs: Any) -> None:
-    """In the transaction that changed the held invoices: count again while the system's revenue
-    note shows the figure, otherwise forget it (counted when first asked)."""
-    system = AccountingSystem.objects.filter(pk=system_id).first()
-    if system is not None and INVOICE_DETAILS in _missing(system, synced=False)[1]:
-        _count_untaxed_paid(system_id)
-    else:
-        UntaxedPaidCount.objects.filter(system_id=system_id).delete()
+@receiver(invoices_changed, dispatch_uid="sync-forget-untaxed-paid")
+def _forget_untaxed_paid(sender: object, system_id: int, **kwargs: Any) -> None:
+    """In the transaction that changed the held invoices: the kept figure no longer holds.
+    A sync counts again once at its end (:func:`keep_untaxed_paid`), not per page or window."""
+    UntaxedPaidCount.objects.filter(system_id=system_id).delete()
+
+
+def keep_untaxed_paid(system: AccountingSystem) -> None:
+    """At the end of a sync: count the system's paid invoices without tax again while its
+    revenue note shows the figure (a sync that stopped early leaves it to the first page that
+    asks)."""
+    needed = INVOICE_DETAILS in _missing(system, synced=False)[1]
+    if needed and not UntaxedPaidCount.objects.filter(system_id=system.pk).exists():
+        _count_untaxed_paid(system.pk)
 
 
 def blind_spot(system: AccountingSystem) -> str:
