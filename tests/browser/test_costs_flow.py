@@ -80,7 +80,7 @@ def test_administrator_records_a_contract_and_its_invoice_and_sees_the_result(br
     page.get_by_role("link", name="Colocation Frankfurt").first.click()
     expect(page.locator('[data-kpi="incurred"]')).to_contain_text("3,800.00")
     open_costs(page, "Costs report")
-    expect(page.locator("table.report tfoot")).to_contain_text("4674.00")
+    expect(page.locator("table.report tfoot")).to_contain_text("4,674.00")
     shot(page, "costs - report")
     page.get_by_role("navigation").get_by_role("link", name="Dashboard").click()
     expect(page.locator('[data-kpi="costs-1"]')).to_contain_text("3,800.00")  # costs this month
