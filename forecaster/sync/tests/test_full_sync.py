@@ -215,8 +215,16 @@ def test_drift_while_paging_ends_exact(db, parallel):
         run = run_sync(system, "full", "cli")
         sb.controls.before_getinvoices = None
         assert run.status == "succeeded", run.error_message
-        # The churn went on until the last request; one more cheap sync always converges.
+        # The churn went on until the last request; one more cheap sync converges, except for a
+        # payment and a refund that both came after the full sync had read their pages: they
+        # leave the number of paid invoices as it was, and WHMCS tells no modification time,
+        # so only reading every page again sees them (with 8 requests in flight, now and then).
         run_sync(system, "incremental", "cli")
+        held = set(Invoice.objects.filter(system=system).values_list("whmcs_id", flat=True))
+        paid = set(sb.paid_invoices())
+        assert len(paid - held) == len(held - paid), (sorted(paid - held), sorted(held - paid))
+        if paid != held:
+            run_sync(system, "full", "cli")
         assert_exact(system, sb)
         assert report(system) == true_report(system)
 
