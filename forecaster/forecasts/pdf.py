@@ -25,12 +25,12 @@ from forecaster.forecasts.outlook import Outlook
 from forecaster.lib.display import count_text, period_text
 
 WIDTH, HEIGHT = 720, 260
+PAD_L, PAD_R, PAD_T, PAD_B = 60, 10, 10, 30
 # Where Debian puts DejaVu Sans; FORECASTER_PDF_FONT names another TrueType file (regular weight;
 # a bold file beside it, "<name>-Bold.ttf", is used for headings when present).
 DEFAULT_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 log = logging.getLogger(__name__)
-PAD_L, PAD_R, PAD_T, PAD_B = 60, 10, 10, 30
 
 
 def _polylines(color: str, actual: list[tuple[float, float]], ahead: list[tuple[float, float]]) -> list[str]:
