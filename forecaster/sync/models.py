@@ -183,8 +183,9 @@ class UnpaidInvoice(models.Model):
     """One Unpaid invoice already issued and due from the sync's month on: the pipeline the
     revenue forecast adds. Amounts, currency and dates only — no invoice id, number or client.
 
-    Each successful sync replaces a system's rows as a whole, so an invoice paid, cancelled or
-    deleted in WHMCS leaves the pipeline with the next sync. ``net_base`` is the subtotal in the
+    A sync replaces a system's rows as a whole, so an invoice paid, cancelled or deleted in
+    WHMCS leaves the pipeline with the next sync that reads it (see :class:`PipelineMark` for
+    when a sync keeps the rows it holds). ``net_base`` is the subtotal in the
     base currency at the rate of the invoice date (the same money rule as a paid invoice).
     """
 
@@ -203,6 +204,28 @@ class UnpaidInvoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system_id}: due {self.due_date}"
+
+
+class PipelineMark(models.Model):
+    """What the last whole read of a system's pipeline saw first: the count of unpaid invoices
+    the accounting system reported and a digest of its first page (the invoices due last).
+
+    A sync whose paid invoices did not change, whose first page of unpaid invoices is the same
+    page with the same count, and whose rates still give the held rows' rates keeps the rows
+    it holds instead of paging the whole pipeline again (``forecaster.sync.engine.pipeline``).
+    Only a digest is kept, never the page."""
+
+    system = models.OneToOneField(
+        AccountingSystem, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    since = models.DateField(help_text=_("The first due date the read kept."))
+    size = models.PositiveIntegerField(help_text=_("Rows per request of the read."))
+    total = models.BigIntegerField(help_text=_("Unpaid invoices the accounting system reported."))
+    first_page = models.CharField(max_length=64, help_text=_("SHA-256 of the first page as read."))
+    read_at = models.DateTimeField(help_text=_("When the pipeline was last read whole."))
+
+    def __str__(self) -> str:
+        return f"{self.system_id}: read {self.read_at:%Y-%m-%d %H:%M}"
 
 
 # --- What WHMCS books beyond the paid invoices (forecaster.sync.ledger) -----------------------

@@ -40,7 +40,7 @@ Sync (cheap, incremental)
        ascending positions ``Lb-1`` and ``Lb``. They must be our highest id below ``b`` and
        ``b`` itself; then the remote holds as many paid invoices below ``b`` as we do, up to the
        same id. That is the whole "nothing new" check: 2 requests (d new: ceil((d+1)/Step) + 1),
-       plus one for the pipeline below.
+       plus one for the pipeline below (its first page; see :mod:`.pipeline`).
     3. Otherwise bisect with one-row requests (about log2(n)) for the first position where
        the remote id differs from ours, read one Step page from there, replace that id range,
        and check again — at most a few times, then fall back to a full sync (recorded in the

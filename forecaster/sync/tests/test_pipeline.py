@@ -7,13 +7,14 @@ import math
 from decimal import Decimal
 
 import pytest
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
+from forecaster.currency.models import SystemCurrencyRate
 from forecaster.sandbox.testing import running_sandbox
 from forecaster.sync.engine import run_sync
-from forecaster.sync.engine.pipeline import pipeline_start
-from forecaster.sync.models import QuarantinedRecord, UnpaidInvoice
+from forecaster.sync.engine.pipeline import MAX_AGE, pipeline_start
+from forecaster.sync.models import PipelineMark, QuarantinedRecord, UnpaidInvoice
 from forecaster.sync.tests.test_privacy import Corrupting
 from forecaster.systems.whmcs.client import WhmcsClient
 from tests.builders import make_system
@@ -113,3 +114,83 @@ def test_an_unreadable_unpaid_invoice_is_quarantined_and_the_rest_kept(ahead):
     assert run.status == "succeeded" and run.quarantined == 1
     assert QuarantinedRecord.objects.get(run=run).whmcs_id == spoilt
     assert sum(held(system).values()) == sum(ahead.pipeline_truth(since).values()) - amount
+
+
+def due_ahead_ids(sandbox) -> list[int]:
+    """The sandbox's unpaid invoices due from this month on, due last first."""
+    since = pipeline_start().isoformat()
+    rows = [sandbox.state.invoice(i) for i in sandbox.state.ids("Unpaid")]
+    return [r["id"] for r in sorted(rows, key=lambda r: r["duedate"], reverse=True) if r["duedate"] >= since]
+
+
+def whole_read(system) -> int:
+    """Requests a whole read of the pipeline takes (Step rows a request, one more at the end)."""
+    return math.ceil((len(UnpaidInvoice.objects.filter(system=system)) + 1) / system.step)
+
+
+def test_a_sync_with_nothing_new_keeps_the_pipeline_with_one_request(ahead):
+    system = make_system(ahead, step=10)
+    sync(system, "full")
+    assert whole_read(system) >= 3
+    ahead.requests.clear()
+    run = sync(system)
+    assert ahead.requests.count_status("Unpaid") == 1
+    assert held(system) == ahead.pipeline_truth(pipeline_start())
+    assert run.requests - ahead.requests.count_status("Unpaid") <= 2  # the paid invoices' check
+
+
+def test_a_full_sync_always_reads_the_pipeline_whole(ahead):
+    system = make_system(ahead, step=10)
+    sync(system, "full")
+    ahead.requests.clear()
+    sync(system, "full")
+    assert ahead.requests.count_status("Unpaid") == whole_read(system)
+
+
+def _issue(sb, system):
+    sb.state.add_invoice(subtotal="77.70", due_date=pipeline_start().replace(year=pipeline_start().year + 2))
+
+
+def _cancel_the_deepest(sb, system):
+    sb.state.cancel(due_ahead_ids(sb)[-1])
+
+
+def _pay_one(sb, system):
+    sb.state.pay(due_ahead_ids(sb)[-1])
+
+
+def _edit_the_deepest_after_the_age(sb, system):
+    sb.state.set_amounts(due_ahead_ids(sb)[-1], subtotal="1234.56")
+    PipelineMark.objects.filter(system=system).update(read_at=F("read_at") - MAX_AGE)
+
+
+def _change_the_rate(sb, system):
+    currency = UnpaidInvoice.objects.filter(system=system).values_list("currency", flat=True).first()
+    SystemCurrencyRate.objects.create(system=system, currency=currency, rate=Decimal("2.000000"))
+
+
+@pytest.mark.parametrize(
+    "change", [_issue, _cancel_the_deepest, _pay_one, _edit_the_deepest_after_the_age, _change_the_rate]
+)
+def test_after_a_change_the_next_sync_reads_the_pipeline_whole(ahead, change):
+    system = make_system(ahead, step=10)
+    sync(system, "full")
+    change(ahead, system)
+    ahead.requests.clear()
+    sync(system)
+    assert ahead.requests.count_status("Unpaid") == whole_read(system)
+    assert held(system) == ahead.pipeline_truth(pipeline_start())
+    rates = set(UnpaidInvoice.objects.filter(system=system).values_list("rate", flat=True))
+    assert rates == ({Decimal("2.000000")} if change is _change_the_rate else {Decimal(1)})
+
+
+def test_an_edit_deep_in_the_pipeline_waits_for_the_next_whole_read(ahead):
+    """The limit of the one-request check: a change that moves neither the count nor the first
+    page is read within MAX_AGE (or by any full sync), not at once."""
+    system = make_system(ahead, step=10)
+    sync(system, "full")
+    ahead.state.set_amounts(due_ahead_ids(ahead)[-1], subtotal="1234.56")
+    sync(system)
+    assert held(system) != ahead.pipeline_truth(pipeline_start())
+    sync(system, "full")
+    assert held(system) == ahead.pipeline_truth(pipeline_start())
