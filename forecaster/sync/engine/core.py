@@ -30,6 +30,7 @@ from forecaster.sync.engine.heartbeat import Heartbeat
 from forecaster.sync.engine.pipeline import Pipeline
 from forecaster.sync.engine.staging import Staging, column_adapters, stage_rows_per_statement
 from forecaster.sync.engine.switch import Switching
+from forecaster.sync.engine.writer import PageWriter
 from forecaster.sync.models import SyncRun
 from forecaster.systems.models import AccountingSystem
 from forecaster.systems.source import InvoiceSource
@@ -74,6 +75,9 @@ class Engine(FullSync, CheapSync, Switching, Staging, Fetching, Pipeline):
         self._last_total: int | None = None
         self._last_read: int | None = None  # the last id of the page committed last
         self._stale_pages = 0  # full pages in a row without a new id
+        self._writer: PageWriter | None = None  # commits a full sync's pages in its own thread
+        self._committed: dict[str, int] | None = None  # the checkpoint of the last page committed
+        self._staged_tail: tuple | None = None  # the staged row with the highest id, as written
         self.heartbeat: Heartbeat | None = None  # set by run_sync: claim and Cancel checks
 
     def _check_stop(self) -> None:

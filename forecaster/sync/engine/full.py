@@ -8,21 +8,26 @@ read again (bounded; each counted in ``SyncRun.drift``).
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from forecaster.sync.engine.errors import SyncFailed
 from forecaster.sync.engine.outcome import failed_unexpectedly
+from forecaster.sync.engine.staging import writer_connection
+from forecaster.sync.engine.writer import PageWriter
 from forecaster.sync.models import StagedInvoice, SyncRun
 
 MAX_DRIFT_RETRIES = 8  # re-reads of one step when the remote shifts under us
 # Full pages in a row that bring no invoice id above the ones already read: a server repeating
 # itself, never reaching the end.
 MAX_PAGES_WITHOUT_NEW_IDS = 3
+# The run's fields a page commit advances (see ``Staging.commit_page``).
+COMMITTED = ("next_offset", "last_id", "step", "steps_total", "quarantined")
 # What a resumed run takes over from the interrupted one.
 RESUMED = ("next_offset", "last_id", "first_total", "step", "steps_total")
 STARTED_OVER = gettext_noop(
@@ -49,9 +54,15 @@ class FullSync:
     _last_read: int | None
     fetch: Any
     fetch_ahead: Any
+    prefetch: bool
     parallel: int
     close: Any
     commit_page: Any
+    write_pages: Any
+    _staged_tail: tuple | None
+    rewind_to_committed: Any
+    _writer: PageWriter | None
+    _committed: dict[str, int] | None
     switch: Any
     incremental: Any
     _check_stop: Any
@@ -60,10 +71,19 @@ class FullSync:
         """Page everything into a stage, switch atomically, verify if the remote moved."""
         try:
             self.prepare_full(resume)
+            self._start_writer()
             while self.full_step():
                 self._check_stop()
             self._check_stop()
+            self._finish_writer()
             self.switch()
+        except BaseException:
+            # The pages queued before the failure are still committed; the run's checkpoint
+            # is then the last committed page's, whatever was read beyond it.
+            with contextlib.suppress(Exception):  # the first failure is the one to report
+                self._finish_writer()
+            self.rewind_to_committed()
+            raise
         finally:
             self.close()
         if self._resumed:
@@ -88,6 +108,23 @@ class FullSync:
                 ),
             )
             self.incremental(allow_full=False)
+
+    def _start_writer(self) -> None:
+        """Commit pages in a thread of their own (:mod:`.writer`) when the run overlaps its work
+        (``prefetch``) and no caller's transaction is open (the writer's connection could not
+        see into it)."""
+        self._committed = {name: getattr(self.run, name) for name in COMMITTED}
+        self._staged_tail = None  # the stage may have been emptied by prepare_full
+        if self.prefetch and not connection.in_atomic_block:
+            self._writer = PageWriter(self.write_pages, writer_connection)
+
+    def _finish_writer(self) -> None:
+        writer = self._writer
+        if writer is not None:
+            try:
+                writer.finish()
+            finally:
+                self._writer = None
 
     def prepare_full(self, resume: bool = True) -> None:
         """Choose the stage: continue the last interrupted full sync, or start a new one."""

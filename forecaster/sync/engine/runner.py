@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable
-
-from django.db import connection
 
 from forecaster.sync.engine.claims import claim, start_claimed
 from forecaster.sync.engine.core import Engine
 from forecaster.sync.engine.full import join_note
 from forecaster.sync.engine.heartbeat import Heartbeat
 from forecaster.sync.engine.outcome import record_outcome
+from forecaster.sync.engine.staging import lean_sqlite
 from forecaster.sync.ledger import Ledger, keep_untaxed_paid
 from forecaster.sync.models import SyncRun
 from forecaster.systems.models import AccountingSystem
@@ -45,7 +43,7 @@ def run_sync(
         return run  # cancelled (or expired) while it waited for the worker
     own_client = client is None
     outcome: BaseException | None = None
-    restore = _lean_sqlite()
+    restore = lean_sqlite()
     heartbeat = Heartbeat(run.pk)
     try:
         if client is None:
@@ -81,31 +79,3 @@ def run_sync(
 
 def _client_for(system: AccountingSystem) -> InvoiceSource:
     return system.type.make_client(system)
-
-
-def _lean_sqlite() -> Callable[[], None]:
-    """Bound a sync's memory on SQLite; returns the function that undoes it.
-
-    The web-tuned connection keeps a 64 MB page cache and temporary b-trees in memory; a full
-    sync of a million invoices would fill the one and grow the other (the switch's sorts) with
-    the number of invoices. For the sync's connection, a smaller cache and temporary data on
-    disk keep peak memory flat.
-    """
-    # (temp_store cannot change inside a transaction: a caller's open one, e.g. a test's.)
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        return lambda: None
-    connection.ensure_connection()
-    with connection.cursor() as cur:
-        cur.execute("PRAGMA cache_size")
-        cache = int(cur.fetchone()[0])
-        cur.execute("PRAGMA temp_store")
-        temp = int(cur.fetchone()[0])
-        cur.execute("PRAGMA cache_size = -16000")
-        cur.execute("PRAGMA temp_store = FILE")
-
-    def restore() -> None:
-        with contextlib.suppress(Exception), connection.cursor() as cur:  # closed: nothing to undo
-            cur.execute(f"PRAGMA cache_size = {cache}")
-            cur.execute(f"PRAGMA temp_store = {temp}")
-
-    return restore

@@ -13,6 +13,7 @@ import contextlib
 import math
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from forecaster.currency.money import base_amounts
 from forecaster.sync.engine.errors import ClaimLost
+from forecaster.sync.engine.writer import PageWriter
 from forecaster.sync.models import PAID, QuarantinedRecord, StagedInvoice, SyncRun
 from forecaster.systems.source import BadRecord, InvoiceRecord
 
@@ -70,6 +72,19 @@ def _fault(point: str) -> None:
     crash (R1, R4)."""
 
 
+@dataclass
+class PageCommit:
+    """One page's transaction, prepared by the sync's thread: the stage rows, the unreadable
+    records, the committed ``last_id`` it follows, the checkpoint's parameters (CHECKPOINT,
+    then the run's id) and the run's checkpoint fields once it is committed."""
+
+    values: list[tuple]
+    bad: list[BadRecord]
+    last_id_before: int
+    checkpoint: list[Any]
+    after: dict[str, int]
+
+
 class Staging:
     """Rows for the stage and the page commit (a mixin of the ``Engine``)."""
 
@@ -85,6 +100,9 @@ class Staging:
     _adapt_date: Any
     _adapt_datetime: Any
     _progress: Any
+    _writer: PageWriter | None
+    _committed: dict[str, int] | None
+    _staged_tail: tuple | None
 
     def _row(self, rec: InvoiceRecord) -> dict[str, Any]:
         """An invoice's stored fields (held-copy shape), converted by the money rule."""
@@ -156,34 +174,68 @@ class Staging:
         return len(bad)
 
     def commit_page(self, page: Any, next_offset: int, last_id: int) -> None:
-        """Stage the page's rows and advance the checkpoint in ONE transaction (R4)."""
+        """Stage the page's rows and advance the checkpoint in ONE transaction (R4): here, or
+        queued for the page writer when the run has one (:mod:`.writer`)."""
         run = self.run
-        values = self._page_values(page)
+        step = run.step + 1
         steps_total = max(1, math.ceil(page.total / self.size)) if page.total else 0
+        bad = [*page.bad]
+        after = {
+            "next_offset": next_offset,
+            "last_id": last_id,
+            "step": step,
+            "steps_total": max(steps_total, step),
+            "quarantined": run.quarantined + len(bad),
+        }
+        # In the order of CHECKPOINT.
+        checkpoint = [next_offset, last_id, step, after["steps_total"], run.first_total, page.total,
+                      self.client.requests_made, after["quarantined"], run.drift,
+                      self._adapt_datetime(timezone.now()), run.pk]  # fmt: skip
+        commit = PageCommit(self._page_values(page), bad, run.last_id, checkpoint, after)
+        if self._writer is None:
+            self.write_pages([commit])
+        else:
+            self._writer.put(commit)
+        # The in-memory run reads on from the page; the database has it once it is committed
+        # (``rewind_to_committed`` undoes what a failure left uncommitted).
+        for name, value in after.items():
+            setattr(run, name, value)
+        self._progress()
+
+    def write_pages(self, commits: list[PageCommit]) -> None:
+        """Pages' transaction: their rows, their unreadable records, the last one's checkpoint
+        (one page, or the pages waiting for the page writer: R4 holds for the group)."""
+        last = commits[0].last_id_before
+        rows: dict[int, tuple] = {}
+        for commit in commits:  # a page's overlap row is the page before's last: the last wins
+            for row in commit.values:
+                rows[row[1]] = row
+        tail = self._staged_tail
+        if tail is not None and rows.get(tail[1]) == tail:
+            del rows[tail[1]]  # the overlap row as already staged: nothing to replace
         # Plain SQL: the ORM's per-field preparation cost 5× the network.
         with transaction.atomic(), connection.cursor() as cur:
-            if self._copy:
+            if self._copy and self._writer is None:
                 # A page is redone from its checkpoint when lost: it need not wait for the disk.
                 # PostgreSQL's commits stay in order, so the switch's (durable) commit makes
-                # every page before it durable too.
+                # every page before it durable too. (The page writer's own connection is set
+                # so once: ``writer_connection``.)
                 cur.execute("SET LOCAL synchronous_commit = off")
-            self._insert_staged(cur, values)
+            self._insert_staged(cur, list(rows.values()), last)
             _fault("rows-written")
-            quarantined = run.quarantined + self._quarantine(page.bad)
-            step = run.step + 1
-            # In the order of CHECKPOINT.
-            checkpoint = [next_offset, last_id, step, max(steps_total, step), run.first_total, page.total,
-                          self.client.requests_made, quarantined, run.drift,
-                          self._adapt_datetime(timezone.now())]  # fmt: skip
-            cur.execute(self._checkpoint_sql(), [*checkpoint, run.pk])
+            self._quarantine([bad for commit in commits for bad in commit.bad])
+            cur.execute(self._checkpoint_sql(), commits[-1].checkpoint)
             if cur.rowcount != 1:
-                raise ClaimLost()  # the run was taken for dead: roll the page back
+                raise ClaimLost()  # the run was taken for dead: roll the pages back
             _fault("checkpoint-written")
-        # Only after the commit does the in-memory run advance with the database.
-        run.quarantined = quarantined
-        run.next_offset, run.last_id, run.step = next_offset, last_id, step
-        run.steps_total = max(steps_total, step)
-        self._progress()
+        self._committed = commits[-1].after
+        if rows:
+            self._staged_tail = rows[max(rows)]
+
+    def rewind_to_committed(self) -> None:
+        """After a failure: the in-memory run's checkpoint back to the last committed page's."""
+        for name, value in (self._committed or {}).items():
+            setattr(self.run, name, value)
 
     def _page_values(self, page: Any) -> list[tuple]:
         if page.staged is not None:
@@ -191,13 +243,12 @@ class Staging:
         rows = {r.whmcs_id: r for r in page.records}  # dedupe within a page
         return [self._stage_values(stage_of(self.run), r) for r in rows.values()]
 
-    def _insert_staged(self, cur: Any, values: list[tuple]) -> None:
+    def _insert_staged(self, cur: Any, values: list[tuple], last: int) -> None:
         if self._copy:
-            # Every staged row has an id at most the committed ``last_id`` (rows and checkpoint
+            # Every staged row has an id at most the committed ``last`` id (rows and checkpoint
             # commit together), so rows above it are new to the stage and go in through COPY;
             # the few at or below it (the overlap row, a page re-read after drift) replace
             # their staged copy through the INSERT below.
-            last = self.run.last_id
             fresh = [row for row in values if row[1] > last]
             if fresh:
                 with cur.cursor.copy(_stage_copy()) as copy:
@@ -272,3 +323,47 @@ def stage_rows_per_statement() -> int:
         with contextlib.suppress(AttributeError, sqlite3.Error):  # getlimit: Python 3.11+
             limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     return max(1, min(limit, 30_000) // (2 + len(STORED)))
+
+
+def writer_connection() -> Callable[[], None]:
+    """Set up the page writer's own connection; returns the function that undoes it.
+
+    On SQLite its memory is bounded as the sync's own (:func:`lean_sqlite`). On PostgreSQL its
+    commits need not wait for the disk: a page lost in a crash is read again from the
+    checkpoint before it, and the switch's own (durable) commit makes every page before it
+    durable too. The setting lives as long as the connection, which the writer closes.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET synchronous_commit = off")
+        return lambda: None
+    return lean_sqlite()
+
+
+def lean_sqlite() -> Callable[[], None]:
+    """Bound a sync's memory on SQLite; returns the function that undoes it.
+
+    Every connection a sync writes through (its own, the page writer's) is bound. The
+    web-tuned connection keeps a 64 MB page cache and temporary b-trees in memory; a full
+    sync of a million invoices would fill the one and grow the other (the switch's sorts) with
+    the number of invoices. For the sync's connection, a smaller cache and temporary data on
+    disk keep peak memory flat.
+    """
+    # (temp_store cannot change inside a transaction: a caller's open one, e.g. a test's.)
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return lambda: None
+    connection.ensure_connection()
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA cache_size")
+        cache = int(cur.fetchone()[0])
+        cur.execute("PRAGMA temp_store")
+        temp = int(cur.fetchone()[0])
+        cur.execute("PRAGMA cache_size = -16000")
+        cur.execute("PRAGMA temp_store = FILE")
+
+    def restore() -> None:
+        with contextlib.suppress(Exception), connection.cursor() as cur:  # closed: nothing to undo
+            cur.execute(f"PRAGMA cache_size = {cache}")
+            cur.execute(f"PRAGMA temp_store = {temp}")
+
+    return restore
