@@ -64,8 +64,7 @@ class Switching:
         run, system_id, stage = self.run, self.system.pk, staging.stage_of(self.run)
         sql = SwitchSql.build()
         with transaction.atomic(), connection.cursor() as cur:
-            staged_count, inserted, updated = _count_staged(cur, sql, system_id, stage)
-            removed = _count_removed(cur, sql, system_id, stage)
+            staged_count, inserted, updated, removed = _counts(cur, sql, system_id, stage)
             changed = inserted + removed + updated
             days: set[date] | None = None
             paid_days: set[date] | None = None
@@ -99,6 +98,18 @@ class Switching:
             raise ClaimLost()  # the run was taken for dead: the switch is rolled back
         AccountingSystem.objects.filter(pk=self.system.pk).update(last_full_sync_at=now)
         self.system.last_full_sync_at = now
+
+
+def _counts(cur: Any, sql: SwitchSql, system_id: int, stage: int) -> tuple[int, int, int, int]:
+    """How many rows the stage holds, and how many of them are new, changed, and how many held
+    invoices it lacks. A system holding no invoice yet (its first sync) needs no comparison:
+    every staged row is new, which spares two passes over a million rows."""
+    cur.execute(f"SELECT 1 FROM {sql.inv} WHERE system_id = %s LIMIT 1", [system_id])  # noqa: S608
+    if cur.fetchone() is None:
+        cur.execute(f"SELECT COUNT(*) FROM {sql.stg} WHERE stage = %s", [stage])  # noqa: S608
+        staged = cur.fetchone()[0]
+        return staged, staged, 0, 0
+    return (*_count_staged(cur, sql, system_id, stage), _count_removed(cur, sql, system_id, stage))
 
 
 def _count_staged(cur: Any, sql: SwitchSql, system_id: int, stage: int) -> tuple[int, int, int]:
