@@ -436,9 +436,9 @@ def render(results: list[dict], info: dict, command: str, sandbox: dict | None) 
         "",
         "`forecaster sync ID` right after the full sync, then after the sandbox added 1 000 paid",
         "invoices. Requests counted by the sandbox. Target: ≤ 3 requests with nothing new. Every",
-        "sync also reads the unpaid invoices due from this month on (the forecast's pipeline), whole,",
-        "Step rows per request, so that paid and cancelled ones leave it: those requests grow with",
-        "the unpaid invoices due ahead, not with the invoices held, and are counted apart.",
+        "sync also reads the unpaid invoices due from this month on (the forecast's pipeline); with",
+        "nothing new only its first page, kept when it and the count match the last whole read (a",
+        "whole read, Step rows per request, follows any change). Its requests are counted apart.",
         "",
         "| Invoices held | Nothing new: requests | of which the unpaid pipeline | time "
         "| 1 000 new: requests | time |",

@@ -68,6 +68,7 @@ Where each part lives (one responsibility per module):
 ``core``        ``Engine``: one run's state, composed of the parts below
 ``fetching``    page requests, parsing, the prefetch pool
 ``staging``     stage rows and the page commit with its checkpoint (R4)
+``writer``      the page writer: pages committed by a thread of their own, in order
 ``switch``      the stage becomes the invoices in one transaction (R6)
 ``full``        the full sync's paging, drift handling and request ceiling
 ``cheap``       the cheap sync: newest windows, the proof, bisection repairs
