@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 
 from forecaster.sync.engine.errors import SyncFailed
 from forecaster.sync.engine.outcome import failed_unexpectedly
-from forecaster.sync.engine.staging import writer_connection
+from forecaster.sync.engine.staging import COMMITTED, writer_connection
 from forecaster.sync.engine.writer import PageWriter
 from forecaster.sync.models import StagedInvoice, SyncRun
 
@@ -26,8 +26,6 @@ MAX_DRIFT_RETRIES = 8  # re-reads of one step when the remote shifts under us
 # Full pages in a row that bring no invoice id above the ones already read: a server repeating
 # itself, never reaching the end.
 MAX_PAGES_WITHOUT_NEW_IDS = 3
-# The run's fields a page commit advances (see ``Staging.commit_page``).
-COMMITTED = ("next_offset", "last_id", "step", "steps_total", "quarantined")
 # What a resumed run takes over from the interrupted one.
 RESUMED = ("next_offset", "last_id", "first_total", "step", "steps_total")
 STARTED_OVER = gettext_noop(

@@ -59,6 +59,9 @@ CHECKPOINT = (
     "heartbeat_at",
 )
 
+# The run's fields a page commit advances, in the order ``commit_page`` gives them.
+COMMITTED = ("next_offset", "last_id", "step", "steps_total", "quarantined")
+
 
 def stage_of(run: SyncRun) -> int:
     """The stage key of a full sync's run (set by ``prepare_full`` before any page)."""
@@ -178,20 +181,14 @@ class Staging:
         queued for the page writer when the run has one (:mod:`.writer`)."""
         run = self.run
         step = run.step + 1
-        steps_total = max(1, math.ceil(page.total / self.size)) if page.total else 0
-        bad = [*page.bad]
-        after = {
-            "next_offset": next_offset,
-            "last_id": last_id,
-            "step": step,
-            "steps_total": max(steps_total, step),
-            "quarantined": run.quarantined + len(bad),
-        }
+        steps_total = max(math.ceil(page.total / self.size), step)
+        quarantined = run.quarantined + len(page.bad)
+        after = dict(zip(COMMITTED, (next_offset, last_id, step, steps_total, quarantined), strict=True))
         # In the order of CHECKPOINT.
-        checkpoint = [next_offset, last_id, step, after["steps_total"], run.first_total, page.total,
-                      self.client.requests_made, after["quarantined"], run.drift,
+        checkpoint = [next_offset, last_id, step, steps_total, run.first_total, page.total,
+                      self.client.requests_made, quarantined, run.drift,
                       self._adapt_datetime(timezone.now()), run.pk]  # fmt: skip
-        commit = PageCommit(self._page_values(page), bad, run.last_id, checkpoint, after)
+        commit = PageCommit(self._page_values(page), page.bad, run.last_id, checkpoint, after)
         if self._writer is None:
             self.write_pages([commit])
         else:
